@@ -1,0 +1,172 @@
+use tree_sitter::{Parser, Tree};
+
+/// The two source languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    Bicep,
+    /// An ARM JSON template (JSON with comments and trailing commas).
+    Json,
+}
+
+impl Language {
+    pub fn ts_language(self) -> tree_sitter::Language {
+        match self {
+            Language::Bicep => tree_sitter_bicep::LANGUAGE.into(),
+            Language::Json => tree_sitter_json::LANGUAGE.into(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Bicep => "bicep",
+            Language::Json => "json",
+        }
+    }
+}
+
+/// A document to analyze: its text and a tree parsed from exactly that text.
+#[derive(Clone, Copy)]
+pub struct Document<'a> {
+    pub language: Language,
+    pub text: &'a str,
+    pub tree: &'a Tree,
+}
+
+impl<'a> Document<'a> {
+    pub fn new(language: Language, text: &'a str, tree: &'a Tree) -> Self {
+        Document {
+            language,
+            text,
+            tree,
+        }
+    }
+}
+
+thread_local! {
+    // Parsers are cheap to keep and relatively costly to create; one per thread and language.
+    static PARSERS: std::cell::RefCell<[Option<Parser>; 2]> = const { std::cell::RefCell::new([None, None]) };
+}
+
+/// Parses `text`; with `old_tree` (already `edit`ed to match `text`), incrementally.
+pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let slot = &mut parsers[language as usize];
+        let parser = slot.get_or_insert_with(|| {
+            let mut p = Parser::new();
+            p.set_language(&language.ts_language())
+                .expect("bundled grammar matches the tree-sitter ABI");
+            p
+        });
+        parser
+            .parse(text, old_tree)
+            .expect("no timeout or cancellation is set, so parsing always yields a tree")
+    })
+}
+
+/// Which language a path is analyzed as, if any (`.json`/`.jsonc` still need [`is_arm_template`]).
+pub fn language_for_path(path: &str) -> Option<Language> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".bicep") {
+        Some(Language::Bicep)
+    } else if lower.ends_with(".json") || lower.ends_with(".jsonc") {
+        Some(Language::Json)
+    } else {
+        None
+    }
+}
+
+/// True when the root object's `$schema` names a deployment template (spec section 1).
+///
+/// A cheap textual scan: finds the first `"$schema"` key at nesting depth one, skipping
+/// strings and comments, and checks its string value case-insensitively.
+pub fn is_arm_template(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut last_key_at_depth1: Option<(usize, usize)> = None;
+    let mut expect_value_for_schema = false;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = i.min(b.len());
+                if expect_value_for_schema {
+                    return text
+                        .get(start..end)
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("deploymenttemplate.json"));
+                }
+                if depth == 1 {
+                    last_key_at_depth1 = Some((start, end));
+                }
+            }
+            b':' if depth == 1 => {
+                if let Some((s, e)) = last_key_at_depth1.take() {
+                    expect_value_for_schema = &b[s..e] == b"$schema";
+                }
+            }
+            b'{' | b'[' => {
+                if expect_value_for_schema {
+                    return false;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            b',' => {
+                if expect_value_for_schema {
+                    return false;
+                }
+                last_key_at_depth1 = None;
+            }
+            c if !c.is_ascii_whitespace() && expect_value_for_schema => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_arm_templates() {
+        assert!(is_arm_template(
+            "\u{feff}{ // c\n \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/DeploymentTemplate.json#\" }"
+        ));
+        assert!(is_arm_template(
+            r#"{"a": {"$schema": "x"}, "$schema": "subscriptionDeploymentTemplate.json#"}"#
+        ));
+        assert!(!is_arm_template(r#"{"a": {"$schema": "deploymentTemplate.json"}}"#));
+        assert!(!is_arm_template(r#"{"$schema": "deploymentParameters.json"}"#));
+        assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
+        assert!(!is_arm_template("[1,2]"));
+        assert!(!is_arm_template(""));
+    }
+}

@@ -1,0 +1,111 @@
+//! Fixture tests: every file under `src/rules/fixtures/<rule-id>/` is analyzed and
+//! checked against its inline markers, then fixed and checked again.
+//!
+//! A marker is a comment `// expect: <rule-id>[, <rule-id>...]` at the end of the line
+//! where a finding starts (JSON fixtures may carry comments: ARM accepts them). Every
+//! finding must be marked and every marker matched. Messages, fix titles and the fully
+//! fixed text are pinned by an insta snapshot per fixture.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use mtlsguard_analyzer::{Language, LineIndex, Settings, analyze_text, fix_all, language_for_path};
+
+fn fixture_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/fixtures");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("fixtures folder") {
+        let dir = dir.unwrap().path();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            files.push(f.unwrap().path());
+        }
+    }
+    files.sort();
+    files
+}
+
+fn markers(text: &str) -> BTreeMap<usize, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some((_, rest)) = line.split_once("// expect: ") {
+            let mut ids: Vec<String> = rest.split(',').map(|s| s.trim().to_owned()).collect();
+            ids.sort();
+            out.insert(i + 1, ids);
+        }
+    }
+    out
+}
+
+fn language(path: &Path) -> Language {
+    language_for_path(path.to_str().unwrap()).expect("fixture extension")
+}
+
+#[test]
+fn fixtures_match_their_markers_and_fix_cleanly() {
+    let settings = Settings::default();
+    let mut failures = String::new();
+    let files = fixture_files();
+    assert!(!files.is_empty(), "expected fixtures for every rule in both languages");
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let lang = language(path);
+        let findings = analyze_text(lang, &text, &settings);
+        let index = LineIndex::new(&text);
+        let mut got: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for f in &findings {
+            got.entry(index.line(f.range.start) + 1).or_default().push(f.rule.to_owned());
+        }
+        for ids in got.values_mut() {
+            ids.sort();
+        }
+        let want = markers(&text);
+        if got != want {
+            let _ = writeln!(failures, "{}:\n  expected {want:?}\n  found    {got:?}", path.display());
+        }
+
+        // Snapshot: findings with positions, messages, related locations and fixes.
+        let mut snap = String::new();
+        for f in &findings {
+            let (l, c) = index.line_col(&text, f.range.start);
+            let _ = writeln!(snap, "{}:{} {} {}: {}", l + 1, c + 1, f.rule, f.level.as_str(), f.message);
+            let _ = writeln!(snap, "    at: {:?}", &text[f.range.clone()]);
+            for r in &f.related {
+                let (l, c) = index.line_col(&text, r.range.start);
+                let _ = writeln!(snap, "    related {}:{} {}", l + 1, c + 1, r.message);
+            }
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(snap, "    fix ({}): {}", if fix.safe { "safe" } else { "unsafe" }, fix.title);
+            }
+        }
+        // Apply every fix until nothing more applies; fixed findings must be gone and no
+        // syntax error may appear.
+        let mut fixed = text.clone();
+        for _ in 0..10 {
+            let fs = analyze_text(lang, &fixed, &settings);
+            let (next, n) = fix_all(&fixed, &fs, true);
+            fixed = next;
+            if n == 0 {
+                break;
+            }
+        }
+        if fixed != text {
+            let after = analyze_text(lang, &fixed, &settings);
+            for f in &after {
+                if f.fix.is_some() || f.rule == "syntax-error" {
+                    let _ = writeln!(failures, "{}: after fixing, still {} {}", path.display(), f.rule, f.message);
+                }
+            }
+            let _ = writeln!(snap, "--- fixed text ---\n{fixed}");
+        }
+        let name = format!(
+            "{}__{}",
+            path.parent().unwrap().file_name().unwrap().to_str().unwrap(),
+            path.file_name().unwrap().to_str().unwrap()
+        );
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(name, snap);
+        });
+    }
+    assert!(failures.is_empty(), "fixture mismatches:\n{failures}");
+}

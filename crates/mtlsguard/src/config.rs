@@ -1,0 +1,1 @@
+//! `mtlsguard.toml`: discovery and parsing (shared by the CLI and the server).
