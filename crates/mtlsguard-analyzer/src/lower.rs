@@ -6,7 +6,9 @@
 
 use tree_sitter::Node;
 
-use crate::model::{Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind};
+use crate::model::{
+    Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind,
+};
 use crate::parse::{Document, Language};
 
 pub(crate) const MAX_DEPTH: usize = 256;
@@ -50,7 +52,12 @@ pub(crate) mod bicep {
 
     /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
     /// newer Bicep syntax unknown to the grammar leaves intact declarations behind.
-    pub(crate) fn lower_statements(doc: &Document<'_>, node: Node<'_>, model: &mut Model, depth: usize) {
+    pub(crate) fn lower_statements(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -82,12 +89,22 @@ pub(crate) mod bicep {
         }
         if let (Some(name), Some(value)) = (name, value) {
             let symbols = &mut model.scopes[0];
-            let list = if is_param { &mut symbols.params } else { &mut symbols.vars };
+            let list = if is_param {
+                &mut symbols.params
+            } else {
+                &mut symbols.vars
+            };
             list.push((name, Definition { value }));
         }
     }
 
-    pub(crate) fn resource(doc: &Document<'_>, node: Node<'_>, parent_ty: Option<&str>, model: &mut Model, depth: usize) {
+    pub(crate) fn resource(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        parent_ty: Option<&str>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -188,7 +205,9 @@ pub(crate) mod bicep {
     }
 
     pub(crate) fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
-        if depth > MAX_DEPTH || node.has_error() && node.kind() != "object" && node.kind() != "array" {
+        if depth > MAX_DEPTH
+            || node.has_error() && node.kind() != "object" && node.kind() != "array"
+        {
             return expr(node);
         }
         let range = node.byte_range();
@@ -218,7 +237,9 @@ pub(crate) mod bicep {
         if depth <= MAX_DEPTH {
             for prop in children(node).filter(|c| c.kind() == "object_property") {
                 let mut named = children(prop);
-                let Some(key_node) = named.next() else { continue };
+                let Some(key_node) = named.next() else {
+                    continue;
+                };
                 let key = match key_node.kind() {
                     "identifier" | "compatible_identifier" => text(doc, key_node).to_owned(),
                     "string" => match literal_string(doc, key_node) {
@@ -227,7 +248,9 @@ pub(crate) mod bicep {
                     },
                     _ => continue, // nested resource declarations, decorators
                 };
-                let Some(value_node) = named.next() else { continue };
+                let Some(value_node) = named.next() else {
+                    continue;
+                };
                 props.push(Property {
                     key,
                     key_range: key_node.byte_range(),
@@ -256,7 +279,13 @@ pub(crate) mod json {
     }
 
     /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
-    fn lower_template(template: &Object, parent: Option<usize>, given: Option<&Object>, model: &mut Model, depth: usize) {
+    fn lower_template(
+        template: &Object,
+        parent: Option<usize>,
+        given: Option<&Object>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -269,18 +298,33 @@ pub(crate) mod json {
             for p in &params.props {
                 // An inner-scope deployment's own parameter values win over the defaults.
                 let supplied = given
-                    .and_then(|g| g.props.iter().rev().find(|q| q.key.eq_ignore_ascii_case(&p.key)))
+                    .and_then(|g| {
+                        g.props
+                            .iter()
+                            .rev()
+                            .find(|q| q.key.eq_ignore_ascii_case(&p.key))
+                    })
                     .and_then(|q| q.value.as_object())
                     .and_then(|o| o.get("value"));
                 let default = p.value.as_object().and_then(|o| o.get("defaultValue"));
                 if let Some(v) = supplied.or(default) {
-                    symbols.params.push((p.key.clone(), Definition { value: v.value.clone() }));
+                    symbols.params.push((
+                        p.key.clone(),
+                        Definition {
+                            value: v.value.clone(),
+                        },
+                    ));
                 }
             }
         }
         if let Some((_, vars)) = template.get_object("variables") {
             for v in &vars.props {
-                symbols.vars.push((v.key.clone(), Definition { value: v.value.clone() }));
+                symbols.vars.push((
+                    v.key.clone(),
+                    Definition {
+                        value: v.value.clone(),
+                    },
+                ));
             }
         }
         model.scopes.push(symbols);
@@ -290,7 +334,13 @@ pub(crate) mod json {
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
-    fn lower_resources(list: &Value, parent_ty: Option<&str>, scope: usize, model: &mut Model, depth: usize) {
+    fn lower_resources(
+        list: &Value,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
         let items: Vec<&Value> = match &list.kind {
             ValueKind::Array(items) => items.iter().collect(),
             ValueKind::Object(o) => o.props.iter().map(|p| &p.value).collect(),
@@ -303,12 +353,22 @@ pub(crate) mod json {
         }
     }
 
-    fn lower_resource(obj: &Object, parent_ty: Option<&str>, scope: usize, model: &mut Model, depth: usize) {
+    fn lower_resource(
+        obj: &Object,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
-        let Some(type_prop) = obj.get("type") else { return };
-        let ValueKind::Str(short) = &type_prop.value.kind else { return };
+        let Some(type_prop) = obj.get("type") else {
+            return;
+        };
+        let ValueKind::Str(short) = &type_prop.value.kind else {
+            return;
+        };
         let ty = match parent_ty {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
             _ => short.clone(),
@@ -317,21 +377,27 @@ pub(crate) mod json {
             Some(ValueKind::Str(s)) => Some(s.clone()),
             _ => None,
         };
-        let existing = matches!(obj.get("existing").map(|p| &p.value.kind), Some(ValueKind::Bool(true)));
+        let existing = matches!(
+            obj.get("existing").map(|p| &p.value.kind),
+            Some(ValueKind::Bool(true))
+        );
         if let Some(children) = obj.get("resources") {
             lower_resources(&children.value, Some(&ty), scope, model, depth + 1);
         }
-        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-            if let Some((_, props)) = obj.get_object("properties") {
-                if let Some((_, template)) = props.get_object("template") {
-                    let inner = props
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some((_, props)) = obj.get_object("properties")
+            && let Some((_, template)) = props.get_object("template")
+        {
+            let inner = props
                         .get_object("expressionEvaluationOptions")
                         .and_then(|(_, o)| o.get("scope"))
                         .is_some_and(|p| matches!(&p.value.kind, ValueKind::Str(s) if s.eq_ignore_ascii_case("inner")));
-                    let given = if inner { props.get_object("parameters").map(|(_, o)| o) } else { None };
-                    lower_template(template, (!inner).then_some(scope), given, model, depth + 1);
-                }
-            }
+            let given = if inner {
+                props.get_object("parameters").map(|(_, o)| o)
+            } else {
+                None
+            };
+            lower_template(template, (!inner).then_some(scope), given, model, depth + 1);
         }
         if !existing {
             model.resources.push(Resource {
@@ -361,7 +427,9 @@ pub(crate) mod json {
                         Some(b'f') => out.push('\u{c}'),
                         Some(b'u') => {
                             // Lone surrogates cannot be represented: U+FFFD, as serde_json's lossy mode.
-                            let c = u32::from_str_radix(esc.get(2..6)?, 16).ok().and_then(char::from_u32);
+                            let c = u32::from_str_radix(esc.get(2..6)?, 16)
+                                .ok()
+                                .and_then(char::from_u32);
                             out.push(c.unwrap_or('\u{fffd}'));
                         }
                         Some(&c) => out.push(c as char),
@@ -389,7 +457,11 @@ pub(crate) mod json {
             "number" => ValueKind::Number,
             "null" => ValueKind::Null,
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(children(node).map(|c| lower_value(doc, c, depth + 1)).collect()),
+            "array" => ValueKind::Array(
+                children(node)
+                    .map(|c| lower_value(doc, c, depth + 1))
+                    .collect(),
+            ),
             _ => ValueKind::Expr,
         };
         Value { range, kind }
@@ -416,10 +488,9 @@ pub(crate) mod json {
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)
                 .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+                && !arg.contains('\'')
             {
-                if !arg.contains('\'') {
-                    return ValueKind::Ref(make(arg.to_owned()));
-                }
+                return ValueKind::Ref(make(arg.to_owned()));
             }
         }
         ValueKind::Expr
@@ -429,7 +500,10 @@ pub(crate) mod json {
         let mut props = Vec::new();
         if depth <= MAX_DEPTH {
             for pair in children(node).filter(|c| c.kind() == "pair") {
-                let (Some(k), Some(v)) = (pair.child_by_field_name("key"), pair.child_by_field_name("value")) else {
+                let (Some(k), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
                     continue;
                 };
                 if k.is_missing() || v.is_missing() || v.is_error() {

@@ -112,9 +112,9 @@ pub fn is_arm_template(text: &str) -> bool {
                 }
                 let end = i.min(b.len());
                 if expect_value_for_schema {
-                    return text
-                        .get(start..end)
-                        .is_some_and(|v| v.to_ascii_lowercase().contains("deploymenttemplate.json"));
+                    return text.get(start..end).is_some_and(|v| {
+                        v.to_ascii_lowercase().contains("deploymenttemplate.json")
+                    });
                 }
                 if depth == 1 {
                     last_key_at_depth1 = Some((start, end));
@@ -163,8 +163,12 @@ mod tests {
         assert!(is_arm_template(
             r#"{"a": {"$schema": "x"}, "$schema": "subscriptionDeploymentTemplate.json#"}"#
         ));
-        assert!(!is_arm_template(r#"{"a": {"$schema": "deploymentTemplate.json"}}"#));
-        assert!(!is_arm_template(r#"{"$schema": "deploymentParameters.json"}"#));
+        assert!(!is_arm_template(
+            r#"{"a": {"$schema": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": "deploymentParameters.json"}"#
+        ));
         assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
         assert!(!is_arm_template("[1,2]"));
         assert!(!is_arm_template(""));
