@@ -94,7 +94,7 @@ pub(crate) mod bicep {
             } else {
                 &mut symbols.vars
             };
-            list.push((name, Definition { value }));
+            list.push((name, Definition { value, scope: 0 }));
         }
     }
 
@@ -275,14 +275,27 @@ pub(crate) mod json {
             return;
         };
         let template = lower_object(doc, obj, 0);
-        lower_template(&template, None, None, model, 0);
+        lower_template(&template, None, Given::Defaults, model, 0);
+    }
+
+    /// Where a template's parameter values come from.
+    #[derive(Clone, Copy)]
+    enum Given<'o> {
+        /// Nothing supplies them here: the defaults apply (the file itself, or an
+        /// inner-scope deployment that passes no parameters).
+        Defaults,
+        /// An inner-scope deployment's `parameters` object, evaluated in `scope`.
+        Values(&'o Object, usize),
+        /// Supplied in a way we cannot read (`parametersLink`, an expression): no
+        /// parameter resolves, since a default would be a guess.
+        Unknown,
     }
 
     /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
     fn lower_template(
         template: &Object,
         parent: Option<usize>,
-        given: Option<&Object>,
+        given: Given<'_>,
         model: &mut Model,
         depth: usize,
     ) {
@@ -296,22 +309,37 @@ pub(crate) mod json {
         };
         if let Some((_, params)) = template.get_object("parameters") {
             for p in &params.props {
-                // An inner-scope deployment's own parameter values win over the defaults.
-                let supplied = given
-                    .and_then(|g| {
-                        g.props
+                let default = || {
+                    let v = p.value.as_object()?.get("defaultValue")?;
+                    Some((v, scope))
+                };
+                let value = match given {
+                    Given::Defaults => default(),
+                    // A parameter the deployment names replaces the default, whatever
+                    // form it takes (a Key Vault `reference` is no literal).
+                    Given::Values(values, caller) => {
+                        match values
+                            .props
                             .iter()
                             .rev()
                             .find(|q| q.key.eq_ignore_ascii_case(&p.key))
-                    })
-                    .and_then(|q| q.value.as_object())
-                    .and_then(|o| o.get("value"));
-                let default = p.value.as_object().and_then(|o| o.get("defaultValue"));
-                if let Some(v) = supplied.or(default) {
+                        {
+                            Some(q) => q
+                                .value
+                                .as_object()
+                                .and_then(|o| o.get("value"))
+                                .map(|v| (v, caller)),
+                            None => default(),
+                        }
+                    }
+                    Given::Unknown => None,
+                };
+                if let Some((v, scope)) = value {
                     symbols.params.push((
                         p.key.clone(),
                         Definition {
                             value: v.value.clone(),
+                            scope,
                         },
                     ));
                 }
@@ -323,6 +351,7 @@ pub(crate) mod json {
                     v.key.clone(),
                     Definition {
                         value: v.value.clone(),
+                        scope,
                     },
                 ));
             }
@@ -392,10 +421,17 @@ pub(crate) mod json {
                         .get_object("expressionEvaluationOptions")
                         .and_then(|(_, o)| o.get("scope"))
                         .is_some_and(|p| matches!(&p.value.kind, ValueKind::Str(s) if s.eq_ignore_ascii_case("inner")));
-            let given = if inner {
-                props.get_object("parameters").map(|(_, o)| o)
+            let given = if !inner {
+                // Outer scope: the template reads the deploying template's symbols.
+                Given::Defaults
+            } else if props.get("parametersLink").is_some() {
+                Given::Unknown
             } else {
-                None
+                match props.get("parameters").map(|p| &p.value.kind) {
+                    None => Given::Defaults,
+                    Some(ValueKind::Object(o)) => Given::Values(o, scope),
+                    Some(_) => Given::Unknown,
+                }
             };
             lower_template(template, (!inner).then_some(scope), given, model, depth + 1);
         }
@@ -410,8 +446,62 @@ pub(crate) mod json {
         }
     }
 
+    /// The text between the quotes of a string node that tree-sitter-json rejected only
+    /// because it spans lines: Azure's parser accepts raw line breaks in strings (multi-line
+    /// expressions are common), so such a string is a string, not a syntax error.
+    pub(crate) fn multiline_string<'a>(doc: &Document<'a>, node: Node<'_>) -> Option<&'a str> {
+        if node.kind() != "string" || !node.has_error() {
+            return None;
+        }
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains(['\n', '\r']) {
+            return None;
+        }
+        // Every quote inside must be escaped, the closing one must not be: otherwise the
+        // node spans more than one string (or none), and the error is real.
+        let mut escaped = false;
+        for c in inner.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return None,
+                _ => {}
+            }
+        }
+        (!escaped).then_some(inner)
+    }
+
+    /// Decodes JSON string text between the quotes (escapes, raw line breaks kept).
+    fn unescape(inner: &str) -> Option<String> {
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next()? {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let c = u32::from_str_radix(&hex, 16).ok()?;
+                    out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                }
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    }
+
     /// Decodes a JSON string node (escapes included); `None` if malformed.
     pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
+        if let Some(inner) = multiline_string(doc, node) {
+            return unescape(inner);
+        }
         let mut out = String::new();
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
@@ -481,9 +571,11 @@ pub(crate) mod json {
             ("parameters", SymbolRef::Param as fn(String) -> SymbolRef),
             ("variables", SymbolRef::Var as fn(String) -> SymbolRef),
         ] {
+            // ARM function names are case-insensitive: `[Parameters('x')]` works too.
             if let Some(arg) = inner
-                .strip_prefix(func)
-                .map(str::trim_start)
+                .get(..func.len())
+                .filter(|head| head.eq_ignore_ascii_case(func))
+                .map(|_| inner[func.len()..].trim_start())
                 .and_then(|r| r.strip_prefix('('))
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)

@@ -101,6 +101,9 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
     pub value: Value,
+    /// The scope `value` is evaluated in: where it is written, which for a value an
+    /// inner-scope deployment passes to its template is the deploying template.
+    pub scope: usize,
 }
 
 /// Parameters and variables of one template (Bicep file or ARM template scope).
@@ -136,7 +139,7 @@ impl Model {
             let ValueKind::Ref(r) = &current.kind else {
                 break;
             };
-            let Some((def, def_scope)) = self.lookup(scope, r) else {
+            let Some(def) = self.lookup(scope, r) else {
                 return Resolved {
                     value: current,
                     via,
@@ -144,7 +147,7 @@ impl Model {
             };
             current = &def.value;
             via = Some(def.value.range.clone());
-            scope = def_scope;
+            scope = def.scope;
         }
         Resolved {
             value: current,
@@ -152,7 +155,7 @@ impl Model {
         }
     }
 
-    fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<(&Definition, usize)> {
+    fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<&Definition> {
         let mut s = scope;
         // Outer-scope nested templates evaluate in their parent's scope; bounded hops.
         for _ in 0..64 {
@@ -179,13 +182,12 @@ impl Model {
                 })
                 .map(|(_, d)| d)
         }
-        let found = match r {
+        match r {
             SymbolRef::Param(n) => find(&symbols.params, n, false),
             SymbolRef::Var(n) => find(&symbols.vars, n, false),
             SymbolRef::Ident(n) => {
                 find(&symbols.params, n, true).or_else(|| find(&symbols.vars, n, true))
             }
-        };
-        found.map(|d| (d, s))
+        }
     }
 }
