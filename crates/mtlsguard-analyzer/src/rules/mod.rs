@@ -182,6 +182,22 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     /// "tls", "clientCertEnabled"]`), located per spec section 5, with an insert fix.
     pub fn missing(&mut self, path: &[&str], message: String, insert: Option<NewValue>) {
         let (located, deepest) = self.locate_missing(path);
+        // A key differing only in case (`ClientCertEnabled`) is not the property, but
+        // inserting the right spelling beside it would leave two keys that Bicep and
+        // most resource providers treat as duplicates: point at it instead of fixing.
+        let twin = deepest.and_then(|(obj, depth)| {
+            obj.props
+                .iter()
+                .find(|p| p.key != path[depth] && p.key.eq_ignore_ascii_case(path[depth]))
+                .map(|p| Related {
+                    range: p.key_range.clone(),
+                    message: format!(
+                        "{} is not {}: property names are case-sensitive",
+                        p.key, path[depth]
+                    ),
+                })
+        });
+        let insert = if twin.is_some() { None } else { insert };
         let fix = insert.and_then(|leaf| {
             let (obj, depth) = deepest?;
             let new = NewValue::nest(&path[depth..], leaf.clone());
@@ -195,7 +211,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 safe: true,
             })
         });
-        self.push(located, message, Vec::new(), fix);
+        self.push(located, message, twin.into_iter().collect(), fix);
     }
 
     /// Where a missing `path` points, and the deepest existing object on it (with its depth).
