@@ -17,6 +17,9 @@ fn fixture_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&root).expect("fixtures folder") {
         let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue; // .gitattributes
+        }
         for f in std::fs::read_dir(&dir).unwrap() {
             files.push(f.unwrap().path());
         }
@@ -110,6 +113,22 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
             if n == 0 {
                 break;
             }
+        }
+        // Fixes keep the file's bytes around them: CRLF stays CRLF, a BOM stays.
+        let crlf_only = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
+        if crlf_only && fixed.replace("\r\n", "").contains('\n') {
+            let _ = writeln!(
+                failures,
+                "{}: a fix wrote a bare LF into a CRLF file",
+                path.display()
+            );
+        }
+        if text.starts_with('\u{feff}') != fixed.starts_with('\u{feff}') {
+            let _ = writeln!(
+                failures,
+                "{}: fixing changed the byte-order mark",
+                path.display()
+            );
         }
         if fixed != text {
             let after = analyze_text(lang, &fixed, &settings);
