@@ -57,6 +57,22 @@ impl NewValue {
     }
 }
 
+impl NewValue {
+    /// On one line, for objects written on one line: `{ clientCertEnabled: true }`.
+    fn render_inline(&self, lang: Language) -> String {
+        match self {
+            NewValue::Object(props) => {
+                let body: Vec<String> = props
+                    .iter()
+                    .map(|(k, v)| property(lang, k, &v.render_inline(lang)))
+                    .collect();
+                format!("{{ {} }}", body.join(", "))
+            }
+            _ => self.render(lang, "", "", "\n"),
+        }
+    }
+}
+
 fn property(lang: Language, key: &str, value: &str) -> String {
     match lang {
         Language::Bicep => format!("{key}: {value}"),
@@ -165,7 +181,7 @@ pub(crate) fn insert_property(
     let after_last = last.range.end;
     let trailing_comma = text[after_last..close].trim_start().starts_with(',');
     if single_line {
-        let prop = property(lang, key, &value.render(lang, outer_indent, unit, eol));
+        let prop = property(lang, key, &value.render_inline(lang));
         return match (lang, trailing_comma) {
             (Language::Json, true) => {
                 let comma = after_last + text[after_last..].find(',').unwrap_or(0) + 1;
