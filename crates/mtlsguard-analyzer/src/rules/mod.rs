@@ -158,11 +158,23 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         message: String,
         good: Option<(NewValue, bool)>,
     ) {
+        self.bad_value_named(&prop.key, prop, lit, message, good);
+    }
+
+    /// [`Self::bad_value`] for a property better named by its path (`authentication.type`).
+    pub fn bad_value_named(
+        &mut self,
+        name: &str,
+        prop: &Property,
+        lit: &Lit<'_>,
+        message: String,
+        good: Option<(NewValue, bool)>,
+    ) {
         let mut related = Vec::new();
         if let Some(via) = &lit.via {
             related.push(Related {
                 range: via.clone(),
-                message: format!("the value of {} is defined here", prop.key),
+                message: format!("the value of {name} is defined here"),
             });
         }
         let fix = good.map(|(new, safe)| {
@@ -170,7 +182,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             // definition could affect other uses, so that fix is never marked safe.
             let safe = safe && lit.via.is_none();
             Fix {
-                title: format!("Set {} to {}", prop.key, new.display()),
+                title: format!("Set {name} to {}", new.display()),
                 edits: vec![fix::replace_value(self.doc, &prop.value, &new)],
                 safe,
             }
