@@ -41,6 +41,16 @@ fn children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
         .filter(|n| !n.is_extra() && !n.is_error() && !n.is_missing())
 }
 
+/// An array of the elements that parsed. When nothing parsed but something is there, it
+/// is unknown, not empty: `[ <garbage> ]` must not read as an empty list.
+fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
+    if items.is_empty() && crate::syntax::has_real_error(doc, node) {
+        ValueKind::Expr
+    } else {
+        ValueKind::Array(items)
+    }
+}
+
 pub(crate) mod bicep {
     use super::*;
 
@@ -221,7 +231,9 @@ pub(crate) mod bicep {
             "null" => ValueKind::Null,
             "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(
+            "array" => array(
+                doc,
+                node,
                 children(node)
                     .filter(|c| c.kind() != "decorators")
                     .map(|c| lower_value(doc, c, depth + 1))
@@ -262,6 +274,7 @@ pub(crate) mod bicep {
         Object {
             range: node.byte_range(),
             props,
+            has_error: crate::syntax::has_real_error(doc, node),
         }
     }
 }
@@ -547,7 +560,9 @@ pub(crate) mod json {
             "number" => ValueKind::Number,
             "null" => ValueKind::Null,
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(
+            "array" => array(
+                doc,
+                node,
                 children(node)
                     .map(|c| lower_value(doc, c, depth + 1))
                     .collect(),
@@ -613,6 +628,7 @@ pub(crate) mod json {
         Object {
             range: node.byte_range(),
             props,
+            has_error: crate::syntax::has_real_error(doc, node),
         }
     }
 }

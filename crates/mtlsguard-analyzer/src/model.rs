@@ -37,6 +37,9 @@ pub struct Object {
     /// From `{` through `}`.
     pub range: Range<usize>,
     pub props: Vec<Property>,
+    /// Some text inside did not parse. A property may hide in it, so its absence from
+    /// `props` proves nothing: no "missing" finding may rest on this object.
+    pub has_error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

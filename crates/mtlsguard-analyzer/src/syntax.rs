@@ -42,6 +42,37 @@ pub(crate) fn errors(doc: &Document<'_>, level: Level) -> Vec<Finding> {
     out
 }
 
+/// Whether `node` contains a syntax error that is reported (not a tolerated one).
+pub(crate) fn has_real_error(doc: &Document<'_>, node: Node<'_>) -> bool {
+    if !node.has_error() {
+        return false;
+    }
+    let mut cursor = node.walk();
+    // Only branches that contain errors are entered, so this stays cheap.
+    'walk: loop {
+        let n = cursor.node();
+        if n.is_error() || n.is_missing() {
+            if !tolerated(doc, n) {
+                return true;
+            }
+        } else if n.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                break 'walk;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    false
+}
+
 /// Whether an error node is only a trailing comma or a line break inside a string, which
 /// tree-sitter-json rejects but Azure's template parser accepts (spec section 1):
 /// reporting them would be noise.

@@ -194,6 +194,10 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     /// "tls", "clientCertEnabled"]`), located per spec section 5, with an insert fix.
     pub fn missing(&mut self, path: &[&str], message: String, insert: Option<NewValue>) {
         let (located, deepest) = self.locate_missing(path);
+        // Where the property would sit did not parse cleanly, it may be in the error.
+        if deepest.is_some_and(|(obj, _)| obj.has_error) {
+            return;
+        }
         // A key differing only in case (`ClientCertEnabled`) is not the property, but
         // inserting the right spelling beside it would leave two keys that Bicep and
         // most resource providers treat as duplicates: point at it instead of fixing.
