@@ -57,7 +57,185 @@ pub(crate) mod bicep {
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
         model.scopes.push(Symbols::default());
         let root = doc.tree.root_node();
-        lower_statements(doc, root, model, 0);
+        // Clean statements come straight from the tree.
+        let mut covered = Vec::new();
+        let mut cursor = root.walk();
+        for child in root.named_children(&mut cursor) {
+            // Fragments of a broken statement also sit at the top level: only whole statements count.
+            if child.is_error() || child.has_error() || !is_statement(child.kind()) {
+                continue;
+            }
+            lower_statement(doc, child, model);
+            covered.push(child.byte_range());
+        }
+        if covered.len() == root.named_child_count() && !crate::parse::gave_up(doc.tree, doc.text) {
+            return;
+        }
+        // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
+        // one unknown token can swallow the declarations after it into an ERROR node. Bicep
+        // declarations start at column 0, so every top-level chunk the tree did not parse
+        // cleanly is parsed again on its own: an error then costs only its own declaration.
+        let starts = chunk_starts(doc.text);
+        let mut index = None;
+        let mut patched = None;
+        for (i, &start) in starts.iter().enumerate() {
+            if covered.iter().any(|r| r.start <= start && start < r.end) {
+                continue;
+            }
+            let end = starts.get(i + 1).copied().unwrap_or(doc.text.len());
+            let index = index.get_or_insert_with(|| crate::LineIndex::new(doc.text));
+            let point = |at: usize| {
+                let line = index.line(at);
+                tree_sitter::Point {
+                    row: line,
+                    column: at - index.line_start(line),
+                }
+            };
+            let (from, to) = (point(start), point(end));
+            let Some(mut tree) =
+                crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
+            else {
+                continue;
+            };
+            if tree.root_node().has_error() {
+                let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
+                if let Some(t) =
+                    crate::parse::parse_range(doc.language, patched, start..end, from, to)
+                {
+                    if !t.root_node().has_error() {
+                        tree = t;
+                    }
+                }
+            }
+            // Nodes of a tree parsed from the patched text still index the original text:
+            // the patch keeps every byte offset.
+            let sub = Document {
+                tree: &tree,
+                ..*doc
+            };
+            lower_statements(&sub, tree.root_node(), model, 0);
+        }
+    }
+
+    /// Rewrites what trips the grammar into text it reads, byte for byte the same length:
+    /// newer operators (`a.?b` → `a._b`, `a[?0]` → `a[ 0]`, `a!.b` → `a .b`), and `//` or
+    /// `/*` inside a string literal, which the grammar's lexer takes for a comment start
+    /// (`'//'`). Lowering reads the original text, so string values are unchanged, and
+    /// what the operators stood for is an expression either way.
+    fn patch_newer_syntax(text: &str) -> String {
+        let mut b = text.as_bytes().to_vec();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' if b[i..].starts_with(b"'''") => {
+                    i += 3;
+                    while i < b.len() && !b[i..].starts_with(b"'''") {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        } else if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
+                            b[i] = b'_';
+                        }
+                        i += 1;
+                    }
+                }
+                b'.' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b'_',
+                b'[' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b' ',
+                b'!' if matches!(b.get(i + 1), Some(b'.' | b'['))
+                    && i > 0
+                    && (b[i - 1].is_ascii_alphanumeric()
+                        || matches!(b[i - 1], b')' | b']' | b'_')) =>
+                {
+                    b[i] = b' ';
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
+        String::from_utf8(b).unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// Offsets of the lines that start a top-level declaration (keyword at column 0).
+    fn chunk_starts(text: &str) -> Vec<usize> {
+        const KEYWORDS: [&str; 14] = [
+            "resource ",
+            "param ",
+            "var ",
+            "module ",
+            "output ",
+            "type ",
+            "func ",
+            "import ",
+            "metadata ",
+            "targetScope",
+            "using ",
+            "extension ",
+            "provider ",
+            "@",
+        ];
+        let mut out = Vec::new();
+        let mut offset = 0;
+        let mut in_multiline = false;
+        for line in text.split_inclusive('\n') {
+            if !in_multiline && KEYWORDS.iter().any(|k| line.starts_with(k)) {
+                // Decorators belong to the declaration below them: one chunk for both.
+                if !(out.last().is_some_and(|&prev: &usize| {
+                    text[prev..offset]
+                        .lines()
+                        .all(|l| l.starts_with('@') || l.trim().is_empty())
+                })) {
+                    out.push(offset);
+                }
+            }
+            if line.matches("'''").count() % 2 == 1 {
+                in_multiline = !in_multiline;
+            }
+            offset += line.len();
+        }
+        out
+    }
+
+    fn is_statement(kind: &str) -> bool {
+        kind.ends_with("_declaration")
+            || kind.ends_with("_statement")
+            || matches!(
+                kind,
+                "decorators"
+                    | "comment"
+                    | "diagnostic_comment"
+                    | "user_defined_function"
+                    | "import_functionality"
+                    | "target_scope_assignment"
+                    | "test_block"
+            )
+    }
+
+    fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+        match child.kind() {
+            "parameter_declaration" => declaration(doc, child, model, true),
+            "variable_declaration" => declaration(doc, child, model, false),
+            "resource_declaration" => resource(doc, child, None, model, 0),
+            _ => {}
+        }
     }
 
     /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
@@ -74,11 +252,8 @@ pub(crate) mod bicep {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             match child.kind() {
-                "parameter_declaration" => declaration(doc, child, model, true),
-                "variable_declaration" => declaration(doc, child, model, false),
-                "resource_declaration" => resource(doc, child, None, model, 0),
                 "ERROR" => lower_statements(doc, child, model, depth + 1),
-                _ => {}
+                _ => lower_statement(doc, child, model),
             }
         }
     }
@@ -144,7 +319,16 @@ pub(crate) mod bicep {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
             _ => short,
         };
-        let object = lower_object(doc, body, 0);
+        // Only bodies some rule looks at are lowered: most resources are of other types.
+        let object = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, body, 0)
+        } else {
+            Object {
+                range: body.byte_range(),
+                props: Vec::new(),
+                has_error: false,
+            }
+        };
         // Nested resources live in the body as `object_property > resource_declaration`.
         let mut cursor = body.walk();
         for prop in body.named_children(&mut cursor) {
@@ -155,15 +339,15 @@ pub(crate) mod bicep {
                 }
             }
         }
-        if !existing {
-            model.resources.push(Resource {
-                ty,
-                type_range: type_node.byte_range(),
-                api_version: api,
-                body: object,
-                scope: 0,
-            });
-        }
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version: api,
+            body: object,
+            scope: 0,
+            existing,
+            decl_start: node.start_byte(),
+        });
     }
 
     /// The object of a resource body: plain, `if (...) {}`, `[for ...: {}]`, `[for ...: if () {}]`.
@@ -287,8 +471,28 @@ pub(crate) mod json {
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
         };
-        let template = lower_object(doc, obj, 0);
-        lower_template(&template, None, Given::Defaults, model, 0);
+        lower_template(doc, obj, None, Given::Defaults, model, 0);
+    }
+
+    /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
+    fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        let mut found = None;
+        for pair in children(obj).filter(|c| c.kind() == "pair") {
+            let (Some(k), Some(v)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if !v.is_missing() && !v.is_error() && string(doc, k).is_some_and(|s| s == key) {
+                found = Some(v);
+            }
+        }
+        found
+    }
+
+    fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        member(doc, obj, key).filter(|v| v.kind() == "object")
     }
 
     /// Where a template's parameter values come from.
@@ -305,8 +509,11 @@ pub(crate) mod json {
     }
 
     /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
+    /// Works on nodes: only parameters, variables and the bodies of resources some rule
+    /// checks become model values, so a 3 MB template costs little more than its parse.
     fn lower_template(
-        template: &Object,
+        doc: &Document<'_>,
+        template: Node<'_>,
         parent: Option<usize>,
         given: Given<'_>,
         model: &mut Model,
@@ -320,7 +527,8 @@ pub(crate) mod json {
             parent,
             ..Symbols::default()
         };
-        if let Some((_, params)) = template.get_object("parameters") {
+        if let Some(params) = member_object(doc, template, "parameters") {
+            let params = lower_object(doc, params, depth + 1);
             for p in &params.props {
                 let default = || {
                     let v = p.value.as_object()?.get("defaultValue")?;
@@ -358,45 +566,55 @@ pub(crate) mod json {
                 }
             }
         }
-        if let Some((_, vars)) = template.get_object("variables") {
-            for v in &vars.props {
+        if let Some(vars) = member_object(doc, template, "variables") {
+            for v in lower_object(doc, vars, depth + 1).props {
                 symbols.vars.push((
-                    v.key.clone(),
+                    v.key,
                     Definition {
-                        value: v.value.clone(),
+                        value: v.value,
                         scope,
                     },
                 ));
             }
         }
         model.scopes.push(symbols);
-        if let Some(res) = template.get("resources") {
-            lower_resources(&res.value, None, scope, model, depth + 1);
+        if let Some(res) = member(doc, template, "resources") {
+            lower_resources(doc, res, None, scope, model, depth + 1);
         }
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
     fn lower_resources(
-        list: &Value,
+        doc: &Document<'_>,
+        list: Node<'_>,
         parent_ty: Option<&str>,
         scope: usize,
         model: &mut Model,
         depth: usize,
     ) {
-        let items: Vec<&Value> = match &list.kind {
-            ValueKind::Array(items) => items.iter().collect(),
-            ValueKind::Object(o) => o.props.iter().map(|p| &p.value).collect(),
-            _ => return,
-        };
-        for item in items {
-            if let Some(obj) = item.as_object() {
-                lower_resource(obj, parent_ty, scope, model, depth);
+        match list.kind() {
+            "array" => {
+                for item in children(list).filter(|c| c.kind() == "object") {
+                    lower_resource(doc, item, parent_ty, scope, model, depth);
+                }
             }
+            "object" => {
+                for pair in children(list).filter(|c| c.kind() == "pair") {
+                    if let Some(v) = pair
+                        .child_by_field_name("value")
+                        .filter(|v| v.kind() == "object")
+                    {
+                        lower_resource(doc, v, parent_ty, scope, model, depth);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
     fn lower_resource(
-        obj: &Object,
+        doc: &Document<'_>,
+        obj: Node<'_>,
         parent_ty: Option<&str>,
         scope: usize,
         model: &mut Model,
@@ -405,58 +623,80 @@ pub(crate) mod json {
         if depth > MAX_DEPTH {
             return;
         }
-        let Some(type_prop) = obj.get("type") else {
+        let Some(type_node) = member(doc, obj, "type") else {
             return;
         };
-        let ValueKind::Str(short) = &type_prop.value.kind else {
+        let Some(ValueKind::Str(short)) = (type_node.kind() == "string")
+            .then(|| string(doc, type_node).map(arm_string))
+            .flatten()
+        else {
             return;
         };
         let ty = match parent_ty {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
-            _ => short.clone(),
+            _ => short,
         };
-        let api_version = match obj.get("apiVersion").map(|p| &p.value.kind) {
-            Some(ValueKind::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let existing = matches!(
-            obj.get("existing").map(|p| &p.value.kind),
-            Some(ValueKind::Bool(true))
-        );
-        if let Some(children) = obj.get("resources") {
-            lower_resources(&children.value, Some(&ty), scope, model, depth + 1);
-        }
-        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
-            && let Some((_, props)) = obj.get_object("properties")
-            && let Some((_, template)) = props.get_object("template")
-        {
-            let inner = props
-                        .get_object("expressionEvaluationOptions")
-                        .and_then(|(_, o)| o.get("scope"))
-                        .is_some_and(|p| matches!(&p.value.kind, ValueKind::Str(s) if s.eq_ignore_ascii_case("inner")));
-            let given = if !inner {
-                // Outer scope: the template reads the deploying template's symbols.
-                Given::Defaults
-            } else if props.get("parametersLink").is_some() {
-                Given::Unknown
-            } else {
-                match props.get("parameters").map(|p| &p.value.kind) {
-                    None => Given::Defaults,
-                    Some(ValueKind::Object(o)) => Given::Values(o, scope),
-                    Some(_) => Given::Unknown,
-                }
-            };
-            lower_template(template, (!inner).then_some(scope), given, model, depth + 1);
-        }
-        if !existing {
-            model.resources.push(Resource {
-                ty,
-                type_range: type_prop.value.range.clone(),
-                api_version,
-                body: obj.clone(),
-                scope,
+        // An expression (`[parameters('v')]`) is no version.
+        let api_version = member(doc, obj, "apiVersion")
+            .and_then(|n| string(doc, n))
+            .and_then(|s| match arm_string(s) {
+                ValueKind::Str(v) => Some(v),
+                _ => None,
             });
+        let existing = member(doc, obj, "existing").is_some_and(|n| n.kind() == "true");
+        if let Some(children) = member(doc, obj, "resources") {
+            lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
         }
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            if let Some(props) = member_object(doc, obj, "properties") {
+                if let Some(template) = member_object(doc, props, "template") {
+                    let inner = member_object(doc, props, "expressionEvaluationOptions")
+                        .and_then(|o| member(doc, o, "scope"))
+                        .and_then(|n| string(doc, n))
+                        .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+                    let values = member_object(doc, props, "parameters")
+                        .map(|p| lower_object(doc, p, depth + 1));
+                    let given = if !inner {
+                        // Outer scope: the template reads the deploying template's symbols.
+                        Given::Defaults
+                    } else if member(doc, props, "parametersLink").is_some() {
+                        Given::Unknown
+                    } else {
+                        match (&values, member(doc, props, "parameters")) {
+                            (Some(o), _) => Given::Values(o, scope),
+                            (None, None) => Given::Defaults,
+                            (None, Some(_)) => Given::Unknown,
+                        }
+                    };
+                    lower_template(
+                        doc,
+                        template,
+                        (!inner).then_some(scope),
+                        given,
+                        model,
+                        depth + 1,
+                    );
+                }
+            }
+        }
+        let body = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, obj, depth + 1)
+        } else {
+            Object {
+                range: obj.byte_range(),
+                props: Vec::new(),
+                has_error: false,
+            }
+        };
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version,
+            body,
+            scope,
+            existing,
+            decl_start: obj.start_byte(),
+        });
     }
 
     /// The text between the quotes of a string node that tree-sitter-json rejected only
@@ -595,9 +835,10 @@ pub(crate) mod json {
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)
                 .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
-                && !arg.contains('\'')
             {
-                return ValueKind::Ref(make(arg.to_owned()));
+                if !arg.contains('\'') {
+                    return ValueKind::Ref(make(arg.to_owned()));
+                }
             }
         }
         ValueKind::Expr

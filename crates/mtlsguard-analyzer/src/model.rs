@@ -88,6 +88,10 @@ pub struct Resource {
     pub body: Object,
     /// Index of the symbol scope (ARM nested templates have their own parameters).
     pub scope: usize,
+    /// `existing` resources are modelled (their children count) but never checked.
+    pub existing: bool,
+    /// Start of the declaration (Bicep `resource` keyword; ARM resource object).
+    pub decl_start: usize,
 }
 
 impl Resource {

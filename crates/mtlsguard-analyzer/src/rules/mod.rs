@@ -67,11 +67,18 @@ pub fn rule(id: &str) -> Option<&'static RuleMeta> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// True when some rule checks resources of type `ty`.
+pub(crate) fn is_relevant(ty: &str) -> bool {
+    RULES
+        .iter()
+        .any(|r| r.resource_types.iter().any(|t| t.eq_ignore_ascii_case(ty)))
+}
+
 /// Runs every enabled resource rule over every resource of the document.
 pub(crate) fn run(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
     let model = crate::lower::lower(doc);
     let mut out = Vec::new();
-    for res in &model.resources {
+    for res in model.resources.iter().filter(|r| !r.existing) {
         check_resource(doc, &model, res, settings, &mut out);
     }
     out
