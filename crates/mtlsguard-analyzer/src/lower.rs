@@ -101,10 +101,9 @@ pub(crate) mod bicep {
                 let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
                 if let Some(t) =
                     crate::parse::parse_range(doc.language, patched, start..end, from, to)
+                    && !t.root_node().has_error()
                 {
-                    if !t.root_node().has_error() {
-                        tree = t;
-                    }
+                    tree = t;
                 }
             }
             // Nodes of a tree parsed from the patched text still index the original text:
@@ -647,37 +646,36 @@ pub(crate) mod json {
         if let Some(children) = member(doc, obj, "resources") {
             lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
         }
-        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-            if let Some(props) = member_object(doc, obj, "properties") {
-                if let Some(template) = member_object(doc, props, "template") {
-                    let inner = member_object(doc, props, "expressionEvaluationOptions")
-                        .and_then(|o| member(doc, o, "scope"))
-                        .and_then(|n| string(doc, n))
-                        .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
-                    let values = member_object(doc, props, "parameters")
-                        .map(|p| lower_object(doc, p, depth + 1));
-                    let given = if !inner {
-                        // Outer scope: the template reads the deploying template's symbols.
-                        Given::Defaults
-                    } else if member(doc, props, "parametersLink").is_some() {
-                        Given::Unknown
-                    } else {
-                        match (&values, member(doc, props, "parameters")) {
-                            (Some(o), _) => Given::Values(o, scope),
-                            (None, None) => Given::Defaults,
-                            (None, Some(_)) => Given::Unknown,
-                        }
-                    };
-                    lower_template(
-                        doc,
-                        template,
-                        (!inner).then_some(scope),
-                        given,
-                        model,
-                        depth + 1,
-                    );
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(props) = member_object(doc, obj, "properties")
+            && let Some(template) = member_object(doc, props, "template")
+        {
+            let inner = member_object(doc, props, "expressionEvaluationOptions")
+                .and_then(|o| member(doc, o, "scope"))
+                .and_then(|n| string(doc, n))
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+            let values =
+                member_object(doc, props, "parameters").map(|p| lower_object(doc, p, depth + 1));
+            let given = if !inner {
+                // Outer scope: the template reads the deploying template's symbols.
+                Given::Defaults
+            } else if member(doc, props, "parametersLink").is_some() {
+                Given::Unknown
+            } else {
+                match (&values, member(doc, props, "parameters")) {
+                    (Some(o), _) => Given::Values(o, scope),
+                    (None, None) => Given::Defaults,
+                    (None, Some(_)) => Given::Unknown,
                 }
-            }
+            };
+            lower_template(
+                doc,
+                template,
+                (!inner).then_some(scope),
+                given,
+                model,
+                depth + 1,
+            );
         }
         let body = if crate::rules::is_relevant(&ty) {
             lower_object(doc, obj, depth + 1)
@@ -835,10 +833,9 @@ pub(crate) mod json {
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)
                 .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+                && !arg.contains('\'')
             {
-                if !arg.contains('\'') {
-                    return ValueKind::Ref(make(arg.to_owned()));
-                }
+                return ValueKind::Ref(make(arg.to_owned()));
             }
         }
         ValueKind::Expr
