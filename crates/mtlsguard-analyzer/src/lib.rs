@@ -137,10 +137,12 @@ impl Settings {
 /// syntax errors, sorted by position.
 pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
     let mut findings = rules::run(doc, settings);
-    suppress::apply(doc, settings, &mut findings);
+    // Syntax errors first, so a directive can suppress them like any finding (useful for
+    // newer Bicep syntax the grammar cannot read) and is not reported unused.
     if settings.level(SYNTAX_ERROR) != Level::Off {
         findings.extend(syntax::errors(doc, settings.level(SYNTAX_ERROR)));
     }
+    suppress::apply(doc, settings, &mut findings);
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
