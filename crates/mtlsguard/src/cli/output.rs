@@ -423,10 +423,11 @@ pub fn sarif(reports: &[Report], errors: &[String]) -> String {
     for r in reports {
         let src = r.source.as_ref();
         for f in &r.findings {
-            let mut location = json!({ "artifactLocation": artifact_location(&r.display) });
-            if src.is_some() {
-                location["region"] = sarif_region(src, &f.range);
-            }
+            // File-level problems (no text) point at 1:1.
+            let location = json!({
+                "artifactLocation": artifact_location(&r.display),
+                "region": sarif_region(src, &f.range),
+            });
             let mut result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": ids.iter().position(|id| *id == f.rule).unwrap_or(0),
