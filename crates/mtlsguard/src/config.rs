@@ -150,7 +150,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         line: None,
         column: None,
         key: None,
-        message: format!("cannot read the config file: {e}"),
+        message: format!("cannot read the config file: {}", io_message(&e)),
     })?;
     parse(&text, path)
 }
@@ -168,7 +168,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().to_owned();
+        // toml puts "expected ..." on a second line: keep one line.
+        let message = e
+            .message()
+            .trim()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("; ");
         match e.span() {
             Some(span) => {
                 // serde reports an unknown key as "unknown field `x`, expected ...".
@@ -368,6 +375,15 @@ pub fn absolute(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// An I/O error without Rust's " (os error N)" suffix.
+pub fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use mtlsguard_analyzer::{Language, language_for_path};
 
+pub use crate::config::io_message;
 use crate::config::{self, Config, ConfigCache, ConfigError};
 
 /// One file to analyze.
@@ -156,14 +157,5 @@ pub fn display_path(path: &Path) -> String {
         ".".to_owned()
     } else {
         s.to_owned()
-    }
-}
-
-/// An I/O error without Rust's " (os error N)" suffix.
-pub fn io_message(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
     }
 }

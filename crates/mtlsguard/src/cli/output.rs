@@ -134,11 +134,16 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
             };
             let level = snippet_level(f.level);
             let (first_line, window, span) = lines_around(src, &f.range);
-            let label = f.level.as_str();
+            // The label names the level; annotate-snippets already prefixes info-level
+            // labels with "info:", so those get none.
+            let mut annotation = level.span(span);
+            if f.level != Level::Info {
+                annotation = annotation.label(f.level.as_str());
+            }
             let mut message = level.title("").snippet(
                 Snippet::source(&src.text[window.clone()])
                     .line_start(first_line)
-                    .annotation(level.span(span).label(label)),
+                    .annotation(annotation),
             );
             let related: Vec<(
                 usize,
