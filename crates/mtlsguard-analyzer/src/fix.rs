@@ -299,3 +299,90 @@ pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String,
         Err(_) => (text.to_owned(), 0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Fix, Level};
+
+    fn edit(range: std::ops::Range<usize>, text: &str) -> Edit {
+        Edit {
+            range,
+            new_text: text.to_owned(),
+        }
+    }
+
+    fn finding(edits: Vec<Edit>, safe: bool) -> Finding {
+        Finding {
+            rule: "app-service-client-cert",
+            level: Level::Warning,
+            message: String::new(),
+            range: 0..0,
+            related: Vec::new(),
+            fix: Some(Fix {
+                title: String::new(),
+                edits,
+                safe,
+            }),
+        }
+    }
+
+    #[test]
+    fn apply_edits_sorts_and_applies() {
+        let out = apply_edits(
+            "abcdef",
+            &[edit(4..5, "E"), edit(0..1, "A"), edit(2..2, "+")],
+        );
+        assert_eq!(out.unwrap(), "Ab+cdEf");
+        // Touching edits and several inserts at one point are fine, in the given order.
+        let out = apply_edits("abc", &[edit(1..2, "X"), edit(2..2, "1"), edit(2..2, "2")]);
+        assert_eq!(out.unwrap(), "aX12c");
+        assert_eq!(apply_edits("abc", &[]).unwrap(), "abc");
+    }
+
+    #[test]
+    fn apply_edits_rejects_bad_edits() {
+        // Overlapping.
+        assert!(apply_edits("abcdef", &[edit(1..3, "x"), edit(2..4, "y")]).is_err());
+        // Past the end, or reversed.
+        assert!(apply_edits("abc", &[edit(2..4, "x")]).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = edit(2..1, "x");
+        assert!(apply_edits("abc", &[reversed]).is_err());
+        // Inside a multi-byte character.
+        assert!(apply_edits("é", &[edit(1..2, "e")]).is_err());
+    }
+
+    #[test]
+    fn fix_all_takes_non_conflicting_fixes_and_leaves_the_rest_for_next_round() {
+        let text = "0123456789";
+        let findings = vec![
+            finding(vec![edit(1..3, "a")], true),
+            // Overlaps the first: left for the next round.
+            finding(vec![edit(2..4, "b")], true),
+            // Touches the first at its end: two inserts at one point may both create the
+            // same parent object, so touching counts as a conflict too.
+            finding(vec![edit(3..3, "c")], true),
+            finding(vec![edit(6..7, "d"), edit(9..9, "!")], true),
+            // Not safe: only with unsafe_fixes.
+            finding(vec![edit(4..5, "u")], false),
+        ];
+        let (out, n) = fix_all(text, &findings, false);
+        assert_eq!((out.as_str(), n), ("0a345d78!9", 2));
+        let (out, n) = fix_all(text, &findings, true);
+        assert_eq!((out.as_str(), n), ("0a3u5d78!9", 3));
+    }
+
+    #[test]
+    fn fix_all_ignores_findings_without_fix_and_keeps_text_on_a_broken_fix() {
+        let mut plain = finding(Vec::new(), true);
+        plain.fix = None;
+        assert_eq!(fix_all("abc", &[plain], true), ("abc".to_owned(), 0));
+        // One fix whose own edits overlap cannot be applied: nothing changes.
+        let broken = finding(vec![edit(0..2, "x"), edit(1..3, "y")], true);
+        assert_eq!(fix_all("abc", &[broken], true), ("abc".to_owned(), 0));
+        // A fix reaching past the end likewise.
+        let past = finding(vec![edit(2..9, "x")], true);
+        assert_eq!(fix_all("abc", &[past], true), ("abc".to_owned(), 0));
+    }
+}

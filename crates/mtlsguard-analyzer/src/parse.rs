@@ -241,4 +241,63 @@ mod tests {
         assert!(!is_arm_template("[1,2]"));
         assert!(!is_arm_template(""));
     }
+
+    #[test]
+    fn every_deployment_scope_is_a_template() {
+        for schema in [
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
+            "HTTPS://SCHEMA.MANAGEMENT.AZURE.COM/SCHEMAS/2015-01-01/DEPLOYMENTTEMPLATE.JSON#",
+        ] {
+            assert!(
+                is_arm_template(&format!(r#"{{"$schema": "{schema}"}}"#)),
+                "{schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn schema_detection_skips_comments_and_strings() {
+        // Comments anywhere, including between key, colon and value.
+        assert!(is_arm_template(
+            "/* header */\n{\n  // \"$schema\": \"nope\"\n  \"$schema\" /* k */ : // v\n \"deploymentTemplate.json\"\n}"
+        ));
+        // `$schema` after other members, whose values hold braces, quotes and the name.
+        assert!(is_arm_template(
+            r#"{"contentVersion": "1.0", "x": "}{\"$schema\"", "y": ["$schema"], "$schema": "deploymentTemplate.json"}"#
+        ));
+        // A string value that reads "$schema" is not the key.
+        assert!(!is_arm_template(
+            r#"{"a": "$schema", "b": "deploymentTemplate.json"}"#
+        ));
+        // The value must be a string.
+        assert!(!is_arm_template(
+            r#"{"$schema": {"x": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": ["deploymentTemplate.json"]}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": 1, "y": "deploymentTemplate.json"}"#
+        ));
+        // Property names are case-sensitive.
+        assert!(!is_arm_template(
+            r#"{"$Schema": "deploymentTemplate.json"}"#
+        ));
+        // Unterminated input never panics.
+        for broken in [
+            "{",
+            "{\"$schema",
+            "{\"$schema\":",
+            "{\"$schema\": \"deploy",
+            "{/*",
+            "\"",
+            "{\"a\\",
+        ] {
+            assert!(!is_arm_template(broken), "{broken}");
+        }
+        assert!(is_arm_template("{\"$schema\": \"deploymentTemplate.json\""));
+    }
 }
