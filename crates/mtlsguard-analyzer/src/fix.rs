@@ -177,14 +177,17 @@ pub(crate) fn insert_property(
             new_text: format!("{eol}{inner}{prop}"),
         }];
     };
-    // A trailing comma after the last property (JSON tolerates them; keep the style).
+    // A trailing comma after the last property (JSON tolerates them; keep the style),
+    // possibly after a comment: `"a": 1 /* why */,`.
     let after_last = last.range.end;
-    let trailing_comma = text[after_last..close].trim_start().starts_with(',');
+    let comma_at = skip_trivia(text, after_last, close);
+    let trailing_comma = text.as_bytes().get(comma_at) == Some(&b',') && comma_at < close;
+    let after_comma = comma_at + 1;
     if single_line {
         let prop = property(lang, key, &value.render_inline(lang));
         return match (lang, trailing_comma) {
             (Language::Json, true) => {
-                let comma = after_last + text[after_last..].find(',').unwrap_or(0) + 1;
+                let comma = after_comma;
                 vec![Edit {
                     range: comma..comma,
                     new_text: format!(" {prop},"),
@@ -204,13 +207,18 @@ pub(crate) fn insert_property(
     let prop = property(lang, key, &value.render(lang, &indent, unit, eol));
     let mut edits = Vec::new();
     let end_of_line = line_end(text, after_last);
-    let at = if close < end_of_line {
+    let right_after = if trailing_comma {
+        after_comma
+    } else {
+        after_last
+    };
+    // A block comment that opens on this line and closes on a later one: the end of the
+    // line is inside it, so insert right after the property instead.
+    let rest = &text[right_after..end_of_line.max(right_after)];
+    let open_comment = rest.find("/*").is_some_and(|i| !rest[i..].contains("*/"));
+    let at = if close < end_of_line || open_comment {
         // The closing brace shares the last property's line: insert right after it.
-        if trailing_comma {
-            after_last + text[after_last..].find(',').unwrap_or(0) + 1
-        } else {
-            after_last
-        }
+        right_after
     } else {
         end_of_line
     };
@@ -220,7 +228,7 @@ pub(crate) fn insert_property(
             new_text: ",".into(),
         });
     }
-    let new_text = if close < end_of_line {
+    let new_text = if close < end_of_line && !open_comment {
         format!(
             "{eol}{indent}{prop}{}{eol}{outer_indent}",
             if lang == Language::Json && trailing_comma {
@@ -244,6 +252,24 @@ pub(crate) fn insert_property(
         new_text,
     });
     edits
+}
+
+/// The first offset at or after `from` (and before `limit`) that is neither blank nor
+/// inside a comment.
+fn skip_trivia(text: &str, mut from: usize, limit: usize) -> usize {
+    while from < limit {
+        let rest = &text[from..limit];
+        let trimmed = rest.trim_start();
+        from += rest.len() - trimmed.len();
+        if let Some(r) = trimmed.strip_prefix("//") {
+            from += 2 + r.find(['\n', '\r']).unwrap_or(r.len());
+        } else if let Some(r) = trimmed.strip_prefix("/*") {
+            from += 2 + r.find("*/").map_or(r.len(), |i| i + 2);
+        } else {
+            break;
+        }
+    }
+    from.min(limit)
 }
 
 /// Applies non-overlapping edits (sorted here); overlapping ones are an error.
