@@ -394,6 +394,12 @@ pub(crate) mod bicep {
         if node.has_error() {
             return None;
         }
+        // A multi-line string drops the line break right after its opening quotes.
+        if text(doc, node).starts_with("'''")
+            && let Some(rest) = out.strip_prefix("\r\n").or_else(|| out.strip_prefix('\n'))
+        {
+            return Some(rest.to_owned());
+        }
         Some(out)
     }
 
@@ -722,8 +728,16 @@ pub(crate) mod json {
         (!escaped).then_some(inner)
     }
 
-    /// Decodes JSON string text between the quotes (escapes, raw line breaks kept).
+    /// Decodes JSON string text between the quotes (escapes, raw line breaks kept);
+    /// `None` for a malformed escape.
     fn unescape(inner: &str) -> Option<String> {
+        fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+            let mut v = 0;
+            for _ in 0..4 {
+                v = v * 16 + chars.next()?.to_digit(16)?;
+            }
+            Some(v)
+        }
         let mut out = String::with_capacity(inner.len());
         let mut chars = inner.chars();
         while let Some(c) = chars.next() {
@@ -738,9 +752,22 @@ pub(crate) mod json {
                 'b' => out.push('\u{8}'),
                 'f' => out.push('\u{c}'),
                 'u' => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    let c = u32::from_str_radix(&hex, 16).ok()?;
-                    out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                    let hi = hex4(&mut chars)?;
+                    let c = if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate pairs with the low one that follows it.
+                        let mut look = chars.clone();
+                        match (look.next(), look.next(), hex4(&mut look)) {
+                            (Some('\\'), Some('u'), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                                chars = look;
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            }
+                            _ => None,
+                        }
+                    } else {
+                        char::from_u32(hi)
+                    };
+                    // A lone surrogate cannot be represented: U+FFFD, as lossy decoders do.
+                    out.push(c.unwrap_or('\u{fffd}'));
                 }
                 c => out.push(c),
             }
@@ -748,39 +775,17 @@ pub(crate) mod json {
         Some(out)
     }
 
-    /// Decodes a JSON string node (escapes included); `None` if malformed.
+    /// Decodes a JSON string node (escapes included); `None` if malformed. Decoded from
+    /// the text: the grammar splits `\u0069` into an escape `\u` and content `0069`.
     pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
         if let Some(inner) = multiline_string(doc, node) {
             return unescape(inner);
         }
-        let mut out = String::new();
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "string_content" => out.push_str(text(doc, child)),
-                "escape_sequence" => {
-                    let esc = text(doc, child);
-                    match esc.as_bytes().get(1) {
-                        Some(b'n') => out.push('\n'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'b') => out.push('\u{8}'),
-                        Some(b'f') => out.push('\u{c}'),
-                        Some(b'u') => {
-                            // Lone surrogates cannot be represented: U+FFFD, as serde_json's lossy mode.
-                            let c = u32::from_str_radix(esc.get(2..6)?, 16)
-                                .ok()
-                                .and_then(char::from_u32);
-                            out.push(c.unwrap_or('\u{fffd}'));
-                        }
-                        Some(&c) => out.push(c as char),
-                        None => return None,
-                    }
-                }
-                _ => return None,
-            }
+        if node.kind() != "string" || node.has_error() {
+            return None;
         }
-        Some(out)
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        unescape(inner)
     }
 
     fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
@@ -868,5 +873,49 @@ pub(crate) mod json {
             props,
             has_error: crate::syntax::has_real_error(doc, node),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    /// Decodes the JSON string literal `src` as the analyzer does.
+    fn decode(src: &str) -> Option<String> {
+        let text = format!("{{\"k\": {src}}}");
+        let tree = parse(Language::Json, &text, None);
+        let doc = Document::new(Language::Json, &text, &tree);
+        let value = tree
+            .root_node()
+            .named_child(0)?
+            .named_child(0)?
+            .child_by_field_name("value")?;
+        json::string(&doc, value)
+    }
+
+    #[test]
+    fn json_strings_decode_every_escape() {
+        assert_eq!(decode(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(decode(r#""Req\u0075ired""#).as_deref(), Some("Required"));
+        assert_eq!(decode(r#""a\"b\\c\/d""#).as_deref(), Some("a\"b\\c/d"));
+        assert_eq!(
+            decode(r#""\n\r\t\b\f""#).as_deref(),
+            Some("\n\r\t\u{8}\u{c}")
+        );
+        // A surrogate pair is one character; a lone surrogate is U+FFFD.
+        assert_eq!(decode(r#""\ud834\udd1e""#).as_deref(), Some("𝄞"));
+        assert_eq!(decode(r#""\ud834x""#).as_deref(), Some("\u{fffd}x"));
+        assert_eq!(decode(r#""\udd1e""#).as_deref(), Some("\u{fffd}"));
+        // Raw line breaks inside a string are accepted, as Azure accepts them.
+        assert_eq!(decode("\"a\nb\"").as_deref(), Some("a\nb"));
+        assert_eq!(decode(r#""""#).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn malformed_json_strings_are_not_literals() {
+        assert_eq!(decode(r#""\u00zz""#), None);
+        assert_eq!(decode(r#""\u+041""#), None);
+        assert_eq!(decode(r#""unterminated"#), None);
     }
 }
