@@ -107,7 +107,7 @@ fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&st
     if let Some(f) = ctx.out.get_mut(before) {
         f.related.push(Related {
             range: type_prop.range.clone(),
-            message: format!("this {kind} {what} calls an external endpoint"),
+            message: format!("type '{kind}': this {what} calls an HTTP endpoint"),
         });
     }
 }
