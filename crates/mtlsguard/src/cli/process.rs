@@ -49,7 +49,7 @@ impl Source {
 pub struct Report {
     pub display: String,
     /// The text the findings refer to (after fixes when they were written); `None` when
-    /// the file could not be decoded.
+    /// the file could not be decoded or has no findings.
     pub source: Option<Source>,
     pub findings: Vec<Finding>,
     /// The fixes applied (or, with `--diff`, that would be): (rule, title).
@@ -82,7 +82,14 @@ impl Report {
 /// JSON that is not an ARM template, have none).
 pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
-        .filter_map(|job| process(job, opts))
+        .filter_map(|job| {
+            let mut report = process(job, opts)?;
+            // Keep the text only where findings need it for their lines and columns.
+            if report.findings.is_empty() {
+                report.source = None;
+            }
+            Some(report)
+        })
         .collect()
 }
 
