@@ -161,7 +161,9 @@ fn sarif_output() {
         .as_array_mut()
         .unwrap()
     {
-        assert!(rule["help"]["markdown"].is_string() && rule["shortDescription"]["text"].is_string());
+        assert!(
+            rule["help"]["markdown"].is_string() && rule["shortDescription"]["text"].is_string()
+        );
         // fullDescription comes from the docs' first paragraph, when there is one.
         for key in ["help", "fullDescription", "shortDescription"] {
             rule[key] = "[docs]".into();
