@@ -68,7 +68,8 @@ pub(crate) mod bicep {
             lower_statement(doc, child, model);
             covered.push(child.byte_range());
         }
-        if covered.len() == root.named_child_count() && !crate::parse::gave_up(doc.tree, doc.text) {
+        let gave_up = crate::parse::gave_up(doc.tree, doc.text);
+        if covered.len() == root.named_child_count() && !gave_up {
             return;
         }
         // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
@@ -113,6 +114,12 @@ pub(crate) mod bicep {
                 ..*doc
             };
             lower_statements(&sub, tree.root_node(), model, 0);
+            if gave_up {
+                // No whole-file tree to report syntax errors from: report the chunks'.
+                model
+                    .chunk_errors
+                    .extend(crate::syntax::errors(&sub, crate::Level::Info));
+            }
         }
     }
 

@@ -33,6 +33,7 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
         ],
         Language::Json => &[("//", Kind::NextLine)],
     };
+    let mut in_multiline = false;
     for line in 0..index.line_count() {
         let start = index.line_start(line);
         let end = if line + 1 < index.line_count() {
@@ -41,6 +42,15 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             text.len()
         };
         let content = text[start..end].trim_end_matches(['\r', '\n']);
+        // Bicep's multi-line strings are the only place a directive-like line is not one;
+        // tracked textually because a one-shot check has no whole-file tree.
+        let in_string = in_multiline;
+        if doc.language == Language::Bicep && content.matches("'''").count() % 2 == 1 {
+            in_multiline = !in_multiline;
+        }
+        if in_string {
+            continue;
+        }
         let trimmed = content.trim_start();
         let lead = content.len() - trimmed.len();
         let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else {
@@ -58,12 +68,13 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             }
             rest_start += after.len() - r.len();
         }
-        // The directive must be a comment, not text inside a (multi-line) string.
+        // A JSON directive must be a comment, not text inside a string (ARM accepts raw
+        // newlines in strings).
         let node = doc
             .tree
             .root_node()
             .descendant_for_byte_range(start + lead, start + lead + 1);
-        if node.is_some_and(|n| n.kind().contains("string")) {
+        if doc.language == Language::Json && node.is_some_and(|n| n.kind().contains("string")) {
             continue;
         }
         let mut ids = Vec::new();

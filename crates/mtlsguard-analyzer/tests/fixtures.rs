@@ -57,6 +57,28 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         let text = std::fs::read_to_string(path).unwrap();
         let lang = language(path);
         let findings = analyze_text(lang, &text, &settings);
+        // The language server analyzes one whole-file tree, the CLI declaration by
+        // declaration: both must find exactly the same (syntax errors aside).
+        let tree = mtlsguard_analyzer::parse(lang, &text, None);
+        let whole = mtlsguard_analyzer::analyze(
+            &mtlsguard_analyzer::Document::new(lang, &text, &tree),
+            &settings,
+        );
+        let rules_only = |fs: &[mtlsguard_analyzer::Finding]| -> Vec<_> {
+            fs.iter()
+                .filter(|f| f.rule != "syntax-error")
+                .map(|f| (f.rule, f.range.clone(), f.message.clone(), f.fix.clone()))
+                .collect()
+        };
+        if rules_only(&findings) != rules_only(&whole) {
+            let _ = writeln!(
+                failures,
+                "{}: whole-tree analysis differs from the per-declaration one:\n  {:?}\n  {:?}",
+                path.display(),
+                rules_only(&whole),
+                rules_only(&findings)
+            );
+        }
         let index = LineIndex::new(&text);
         let mut got: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for f in &findings {

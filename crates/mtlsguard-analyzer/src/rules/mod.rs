@@ -75,11 +75,10 @@ pub(crate) fn is_relevant(ty: &str) -> bool {
 }
 
 /// Runs every enabled resource rule over every resource of the document.
-pub(crate) fn run(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
-    let model = crate::lower::lower(doc);
+pub(crate) fn run(doc: &Document<'_>, model: &Model, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for res in model.resources.iter().filter(|r| !r.existing) {
-        check_resource(doc, &model, res, settings, &mut out);
+        check_resource(doc, model, res, settings, &mut out);
     }
     out
 }
