@@ -18,6 +18,7 @@ root=$PWD
 corpus=${1:-${MTLSGUARD_CORPUS:-$root/../shared/corpus}}
 sample=${2:-$corpus/Azure+ALZ-Bicep}
 [ -d "$corpus" ] || { echo "no corpus at $corpus" >&2; exit 2; }
+corpus=$(realpath "$corpus") sample=$(realpath "$sample")
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 2; }
 
 cargo build --release -q -p mtlsguard
@@ -25,9 +26,10 @@ bin=$root/target/release/mtlsguard
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# What check reads: .bicep, .json and .jsonc files (non-template JSON is sniffed and skipped).
+# What check reads: .bicep, .json and .jsonc files outside hidden folders (non-template
+# JSON is sniffed and skipped; .gitignore is honoured, the corpus has none that matter).
 inputs() {
-  find "$1" -type f \( -iname '*.bicep' -o -iname '*.json' -o -iname '*.jsonc' \) -printf '%s\n' |
+  find "$1" -type f -not -path '*/.*'  \( -iname '*.bicep' -o -iname '*.json' -o -iname '*.jsonc' \) -printf '%s\n' |
     awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'
 }
 
@@ -40,7 +42,8 @@ timed() {
     tail -5 "$out/stderr" >&2
     exit 1
   fi
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out/time"
+  # GNU time puts "Command exited with non-zero status N" first: the figures are the last line.
+  tail -n 1 "$out/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
 }
 
 row() { # label files bytes wall cpu rss
