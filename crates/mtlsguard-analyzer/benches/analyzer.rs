@@ -52,6 +52,14 @@ fn inputs() -> Vec<Input> {
         Input {
             label: "typical.bicep",
             language: Language::Bicep,
+            text: read(data.join("signal-r.bicep")).expect("benches/data/signal-r.bicep"),
+            large: false,
+        },
+        // Newer Bicep syntax (`resourceInput<...>.tags`) that the grammar cannot read: the
+        // parser's error recovery, as in many recent registry modules.
+        Input {
+            label: "typical-recent-syntax.bicep",
+            language: Language::Bicep,
             text: read(data.join("web-pub-sub.bicep")).expect("benches/data/web-pub-sub.bicep"),
             large: false,
         },
