@@ -1,0 +1,157 @@
+//! Running the analyzer on a document snapshot (panics caught) and turning findings into
+//! LSP diagnostics.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use mtlsguard_analyzer::{
+    Document, Finding, Language, Level, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze,
+};
+use ropey::Rope;
+use serde_json::{Value, json};
+use tower_lsp_server::ls_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
+    Location, NumberOrString, TextEdit, Uri,
+};
+use tree_sitter::Tree;
+
+use super::position::{self, Encoding};
+use super::settings::Effective;
+use super::store;
+
+pub const SOURCE: &str = "mtlsguard";
+const DOCS_BASE: &str =
+    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
+
+/// An immutable copy of a document (cheap: the rope and the tree share their storage).
+#[derive(Clone)]
+pub struct Snapshot {
+    pub uri: Uri,
+    pub rope: Rope,
+    /// Present when the document is analyzed.
+    pub tree: Option<(Language, Tree)>,
+    pub version: i32,
+    pub seq: u64,
+}
+
+/// Runs `f`, turning a panic into an error message.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned())
+    })
+}
+
+/// For the robustness tests: analysis panics on a document containing this text.
+fn panic_marker() -> Option<&'static str> {
+    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    MARKER
+        .get_or_init(|| {
+            std::env::var("MTLSGUARD_TEST_PANIC_MARKER")
+                .ok()
+                .filter(|m| !m.is_empty())
+        })
+        .as_deref()
+}
+
+/// The findings shown for a snapshot (syntax errors only when asked for).
+///
+/// This is the one place the server materializes a document's text for analysis.
+pub fn findings(snap: &Snapshot, settings: &Effective) -> Result<Vec<Finding>, String> {
+    let Some((language, tree)) = &snap.tree else {
+        return Ok(Vec::new());
+    };
+    guarded(|| {
+        let text = store::text(&snap.rope);
+        if panic_marker().is_some_and(|m| text.contains(m)) {
+            panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
+        }
+        let mut found = analyze(&Document::new(*language, &text, tree), &settings.analyzer);
+        if !settings.show_syntax_errors {
+            found.retain(|f| f.rule != SYNTAX_ERROR);
+        }
+        found
+    })
+}
+
+/// What the client can take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiagnosticCaps {
+    pub related_information: bool,
+}
+
+pub fn severity(level: Level) -> DiagnosticSeverity {
+    match level {
+        Level::Error => DiagnosticSeverity::ERROR,
+        Level::Warning => DiagnosticSeverity::WARNING,
+        Level::Info | Level::Off => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+pub fn docs_url(rule: &str) -> Option<Uri> {
+    format!("{DOCS_BASE}/{rule}.md").parse().ok()
+}
+
+pub fn text_edits(rope: &Rope, edits: &[mtlsguard_analyzer::Edit], enc: Encoding) -> Vec<TextEdit> {
+    edits
+        .iter()
+        .map(|e| TextEdit {
+            range: position::range(rope, e.range.clone(), enc),
+            new_text: e.new_text.clone(),
+        })
+        .collect()
+}
+
+/// The `data` of a diagnostic: the rule, the document version it was computed for, and the
+/// fix (title, safety and edits in this document's positions), so a client or a code action
+/// has everything without asking again.
+fn data(snap: &Snapshot, f: &Finding, enc: Encoding) -> Value {
+    let fix = f.fix.as_ref().map(|fix| {
+        json!({
+            "title": fix.title,
+            "safe": fix.safe,
+            "edits": text_edits(&snap.rope, &fix.edits, enc),
+        })
+    });
+    json!({ "rule": f.rule, "version": snap.version, "fix": fix })
+}
+
+pub fn diagnostic(snap: &Snapshot, f: &Finding, enc: Encoding, caps: DiagnosticCaps) -> Diagnostic {
+    let related_information = (caps.related_information && !f.related.is_empty()).then(|| {
+        f.related
+            .iter()
+            .map(|r| DiagnosticRelatedInformation {
+                location: Location {
+                    uri: snap.uri.clone(),
+                    range: position::range(&snap.rope, r.range.clone(), enc),
+                },
+                message: r.message.clone(),
+            })
+            .collect()
+    });
+    Diagnostic {
+        range: position::range(&snap.rope, f.range.clone(), enc),
+        severity: Some(severity(f.level)),
+        code: Some(NumberOrString::String(f.rule.to_owned())),
+        code_description: docs_url(f.rule).map(|href| CodeDescription { href }),
+        source: Some(SOURCE.to_owned()),
+        message: f.message.clone(),
+        related_information,
+        tags: (f.rule == UNUSED_SUPPRESSION).then(|| vec![DiagnosticTag::UNNECESSARY]),
+        data: Some(data(snap, f, enc)),
+    }
+}
+
+pub fn diagnostics(
+    snap: &Snapshot,
+    findings: &[Finding],
+    enc: Encoding,
+    caps: DiagnosticCaps,
+) -> Vec<Diagnostic> {
+    findings
+        .iter()
+        .map(|f| diagnostic(snap, f, enc, caps))
+        .collect()
+}
