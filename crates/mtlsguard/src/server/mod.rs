@@ -12,6 +12,7 @@ mod analysis;
 mod position;
 mod settings;
 mod store;
+mod transport;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -54,15 +55,20 @@ pub fn run(_: ServerArgs) -> ExitCode {
         }
     };
     let clean = runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend {
+        let (service, socket) = LspService::build(|client| Backend {
             server: Arc::new(State::new(client)),
-        });
+        })
+        .custom_method(transport::INVALID_MESSAGE, Backend::invalid_message)
+        .finish();
         let state = service.inner().server.clone();
         let ordered = Ordered {
             inner: service,
             state: state.clone(),
         };
-        Transport::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        // tower-lsp stops reading at the first undecodable message: sanitize stdin first.
+        let (reader, writer) = tokio::io::duplex(1 << 20);
+        tokio::spawn(transport::sanitize(tokio::io::stdin(), writer));
+        Transport::new(reader, tokio::io::stdout(), socket)
             .serve(ordered)
             .await;
         state.shutdown.load(Ordering::SeqCst)
@@ -322,13 +328,16 @@ impl State {
         let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq));
         match doc {
             Ok(doc) => {
+                let analyzed = doc.kind != Kind::Other;
                 if self.docs.insert(td.uri.clone(), doc).is_some() {
                     self.log(
                         MessageType::INFO,
                         format!("mtlsguard: {} opened again; replaced", td.uri.as_str()),
                     );
                 }
-                self.schedule(td.uri);
+                if analyzed {
+                    self.schedule(td.uri);
+                }
             }
             Err(panic) => {
                 self.docs.remove(&td.uri);
@@ -355,12 +364,18 @@ impl State {
                 );
                 return;
             };
+            let analyzed = doc.kind != Kind::Other;
             analysis::guarded(|| {
                 doc.apply_changes(p.text_document.version, &p.content_changes, enc, seq)
+                    .map(|()| analyzed)
             })
         };
         match result {
-            Ok(Ok(())) => self.schedule(uri),
+            Ok(Ok(analyzed)) => {
+                if analyzed {
+                    self.schedule(uri);
+                }
+            }
             Ok(Err(Rejected::StaleVersion { current, got })) => self.log(
                 MessageType::WARNING,
                 format!("mtlsguard: ignored a change to {} with version {got}, older than its version {current}", uri.as_str()),
@@ -445,6 +460,28 @@ impl tower::Service<Request> for Ordered {
 
 struct Backend {
     server: Arc<State>,
+}
+
+/// What the stdin sanitizer sends for a message it could not pass on.
+#[derive(serde::Deserialize)]
+struct InvalidMessage {
+    code: i64,
+    message: String,
+}
+
+impl Backend {
+    /// Answers an unreadable message with its JSON-RPC error (the request has `id: null`).
+    async fn invalid_message(&self, params: InvalidMessage) -> jsonrpc::Result<()> {
+        self.server.log(
+            MessageType::WARNING,
+            format!("mtlsguard: unreadable message: {}", params.message),
+        );
+        Err(jsonrpc::Error {
+            code: jsonrpc::ErrorCode::from(params.code),
+            message: params.message.into(),
+            data: None,
+        })
+    }
 }
 
 fn invalid_params(message: String) -> jsonrpc::Error {
