@@ -6,47 +6,15 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 /// How long any single wait may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The `mtlsguard` binary next to the test executable (`target/<profile>/mtlsguard`),
-/// built once with `cargo build -p mtlsguard` when it is missing. `MTLSGUARD_BIN` overrides.
-pub fn binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("MTLSGUARD_BIN") {
-            return PathBuf::from(p);
-        }
-        let exe = std::env::current_exe().expect("current_exe");
-        // target/<profile>/deps/<test> -> target/<profile>
-        let profile_dir = exe
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("target/<profile>")
-            .to_path_buf();
-        let bin = profile_dir.join(format!("mtlsguard{}", std::env::consts::EXE_SUFFIX));
-        if !bin.exists() {
-            let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            cmd.args(["build", "-p", "mtlsguard"]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            let status = cmd.status().expect("run cargo build -p mtlsguard");
-            assert!(status.success(), "cargo build -p mtlsguard failed");
-        }
-        assert!(bin.exists(), "{} does not exist", bin.display());
-        bin
-    })
-    .clone()
-}
 
 /// A running server and the client side of its stdio.
 pub struct Client {
@@ -86,7 +54,7 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 impl Client {
     /// Spawns `mtlsguard server --stdio` with extra environment variables.
     pub fn spawn_with_env(env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(binary());
+        let mut cmd = Command::new(crate::mtlsguard_bin());
         cmd.args(["server", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -24,9 +24,9 @@ impl NewValue {
 
     /// `nest(["a", "b"], v)` is `{ a: { b: v } }`.
     pub fn nest(path: &[&str], leaf: NewValue) -> NewValue {
-        path.iter()
-            .rev()
-            .fold(leaf, |inner, key| NewValue::Object(vec![((*key).to_owned(), inner)]))
+        path.iter().rev().fold(leaf, |inner, key| {
+            NewValue::Object(vec![((*key).to_owned(), inner)])
+        })
     }
 
     fn render(&self, lang: Language, indent: &str, unit: &str, eol: &str) -> String {
@@ -44,7 +44,12 @@ impl NewValue {
                 };
                 let body: Vec<String> = props
                     .iter()
-                    .map(|(k, v)| format!("{inner}{}", property(lang, k, &v.render(lang, &inner, unit, eol))))
+                    .map(|(k, v)| {
+                        format!(
+                            "{inner}{}",
+                            property(lang, k, &v.render(lang, &inner, unit, eol))
+                        )
+                    })
                     .collect();
                 format!("{{{eol}{}{eol}{indent}}}", body.join(&sep))
             }
@@ -125,7 +130,12 @@ fn only_trivia(text: &str, from: usize, to: usize) -> bool {
 }
 
 /// Inserts `key: value` as the last property of `obj`, indented like its siblings.
-pub(crate) fn insert_property(doc: &Document<'_>, obj: &Object, key: &str, value: &NewValue) -> Vec<Edit> {
+pub(crate) fn insert_property(
+    doc: &Document<'_>,
+    obj: &Object,
+    key: &str,
+    value: &NewValue,
+) -> Vec<Edit> {
     let text = doc.text;
     let lang = doc.language;
     let unit = indent_unit(text);
@@ -137,11 +147,19 @@ pub(crate) fn insert_property(doc: &Document<'_>, obj: &Object, key: &str, value
     let Some(last) = obj.props.last() else {
         let inner = format!("{outer_indent}{unit}");
         let prop = property(lang, key, &value.render(lang, &inner, unit, eol));
-        if single_line || only_trivia(text, open + 1, close) && !text[open + 1..close].contains("//") {
-            return vec![Edit { range: open..obj.range.end, new_text: format!("{{{eol}{inner}{prop}{eol}{outer_indent}}}") }];
+        if single_line
+            || only_trivia(text, open + 1, close) && !text[open + 1..close].contains("//")
+        {
+            return vec![Edit {
+                range: open..obj.range.end,
+                new_text: format!("{{{eol}{inner}{prop}{eol}{outer_indent}}}"),
+            }];
         }
         let at = line_end(text, open);
-        return vec![Edit { range: at..at, new_text: format!("{eol}{inner}{prop}") }];
+        return vec![Edit {
+            range: at..at,
+            new_text: format!("{eol}{inner}{prop}"),
+        }];
     };
     // A trailing comma after the last property (JSON tolerates them; keep the style).
     let after_last = last.range.end;
@@ -151,9 +169,15 @@ pub(crate) fn insert_property(doc: &Document<'_>, obj: &Object, key: &str, value
         return match (lang, trailing_comma) {
             (Language::Json, true) => {
                 let comma = after_last + text[after_last..].find(',').unwrap_or(0) + 1;
-                vec![Edit { range: comma..comma, new_text: format!(" {prop},") }]
+                vec![Edit {
+                    range: comma..comma,
+                    new_text: format!(" {prop},"),
+                }]
             }
-            _ => vec![Edit { range: after_last..after_last, new_text: format!(", {prop}") }],
+            _ => vec![Edit {
+                range: after_last..after_last,
+                new_text: format!(", {prop}"),
+            }],
         };
     }
     let indent = if line_start(text, last.range.start) == line_start(text, open) {
@@ -166,19 +190,43 @@ pub(crate) fn insert_property(doc: &Document<'_>, obj: &Object, key: &str, value
     let end_of_line = line_end(text, after_last);
     let at = if close < end_of_line {
         // The closing brace shares the last property's line: insert right after it.
-        if trailing_comma { after_last + text[after_last..].find(',').unwrap_or(0) + 1 } else { after_last }
+        if trailing_comma {
+            after_last + text[after_last..].find(',').unwrap_or(0) + 1
+        } else {
+            after_last
+        }
     } else {
         end_of_line
     };
     if lang == Language::Json && !trailing_comma {
-        edits.push(Edit { range: after_last..after_last, new_text: ",".into() });
+        edits.push(Edit {
+            range: after_last..after_last,
+            new_text: ",".into(),
+        });
     }
     let new_text = if close < end_of_line {
-        format!("{eol}{indent}{prop}{}{eol}{outer_indent}", if lang == Language::Json && trailing_comma { "," } else { "" })
+        format!(
+            "{eol}{indent}{prop}{}{eol}{outer_indent}",
+            if lang == Language::Json && trailing_comma {
+                ","
+            } else {
+                ""
+            }
+        )
     } else {
-        format!("{eol}{indent}{prop}{}", if lang == Language::Json && trailing_comma { "," } else { "" })
+        format!(
+            "{eol}{indent}{prop}{}",
+            if lang == Language::Json && trailing_comma {
+                ","
+            } else {
+                ""
+            }
+        )
     };
-    edits.push(Edit { range: at..at, new_text });
+    edits.push(Edit {
+        range: at..at,
+        new_text,
+    });
     edits
 }
 
@@ -190,7 +238,10 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, String> {
     let mut pos = 0;
     for e in sorted {
         if e.range.start < pos || e.range.end > text.len() || e.range.start > e.range.end {
-            return Err(format!("edit {:?} overlaps another edit or leaves the text", e.range));
+            return Err(format!(
+                "edit {:?} overlaps another edit or leaves the text",
+                e.range
+            ));
         }
         if !text.is_char_boundary(e.range.start) || !text.is_char_boundary(e.range.end) {
             return Err(format!("edit {:?} splits a character", e.range));
@@ -216,7 +267,9 @@ pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String,
         }
         // Two inserts at one point conflict too: both may create the same parent object.
         let clashes = fix.edits.iter().any(|e| {
-            taken.iter().any(|t| e.range.start <= t.range.end && t.range.start <= e.range.end)
+            taken
+                .iter()
+                .any(|t| e.range.start <= t.range.end && t.range.start <= e.range.end)
         });
         if clashes {
             continue;

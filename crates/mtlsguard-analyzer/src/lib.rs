@@ -17,7 +17,7 @@ use std::ops::Range;
 
 pub use fix::{apply_edits, fix_all};
 pub use line_index::LineIndex;
-pub use parse::{Document, Language, is_arm_template, language_for_path, parse};
+pub use parse::{Document, Language, gave_up, is_arm_template, language_for_path, parse};
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
 
@@ -145,6 +145,18 @@ pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
     findings
+}
+
+/// Start offsets of every resource declaration the analyzer understood (including
+/// `existing` ones). Diagnostic aid for the corpus test: declarations in the text that are
+/// missing here were lost to parse errors.
+#[doc(hidden)]
+pub fn declared_resource_starts(doc: &Document<'_>) -> Vec<usize> {
+    lower::lower(doc)
+        .resources
+        .iter()
+        .map(|r| r.decl_start)
+        .collect()
 }
 
 /// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`.

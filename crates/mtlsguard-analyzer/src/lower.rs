@@ -6,7 +6,9 @@
 
 use tree_sitter::Node;
 
-use crate::model::{Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind};
+use crate::model::{
+    Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind,
+};
 use crate::parse::{Document, Language};
 
 pub(crate) const MAX_DEPTH: usize = 256;
@@ -45,23 +47,203 @@ pub(crate) mod bicep {
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
         model.scopes.push(Symbols::default());
         let root = doc.tree.root_node();
-        lower_statements(doc, root, model, 0);
+        // Clean statements come straight from the tree.
+        let mut covered = Vec::new();
+        let mut cursor = root.walk();
+        for child in root.named_children(&mut cursor) {
+            // Fragments of a broken statement also sit at the top level: only whole statements count.
+            if child.is_error() || child.has_error() || !is_statement(child.kind()) {
+                continue;
+            }
+            lower_statement(doc, child, model);
+            covered.push(child.byte_range());
+        }
+        if covered.len() == root.named_child_count() && !crate::parse::gave_up(doc.tree, doc.text) {
+            return;
+        }
+        // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
+        // one unknown token can swallow the declarations after it into an ERROR node. Bicep
+        // declarations start at column 0, so every top-level chunk the tree did not parse
+        // cleanly is parsed again on its own: an error then costs only its own declaration.
+        let starts = chunk_starts(doc.text);
+        let mut index = None;
+        let mut patched = None;
+        for (i, &start) in starts.iter().enumerate() {
+            if covered.iter().any(|r| r.start <= start && start < r.end) {
+                continue;
+            }
+            let end = starts.get(i + 1).copied().unwrap_or(doc.text.len());
+            let index = index.get_or_insert_with(|| crate::LineIndex::new(doc.text));
+            let point = |at: usize| {
+                let line = index.line(at);
+                tree_sitter::Point {
+                    row: line,
+                    column: at - index.line_start(line),
+                }
+            };
+            let (from, to) = (point(start), point(end));
+            let Some(mut tree) =
+                crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
+            else {
+                continue;
+            };
+            if tree.root_node().has_error() {
+                let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
+                if let Some(t) =
+                    crate::parse::parse_range(doc.language, patched, start..end, from, to)
+                {
+                    if !t.root_node().has_error() {
+                        tree = t;
+                    }
+                }
+            }
+            // Nodes of a tree parsed from the patched text still index the original text:
+            // the patch keeps every byte offset.
+            let sub = Document {
+                tree: &tree,
+                ..*doc
+            };
+            lower_statements(&sub, tree.root_node(), model, 0);
+        }
+    }
+
+    /// Rewrites what trips the grammar into text it reads, byte for byte the same length:
+    /// newer operators (`a.?b` → `a._b`, `a[?0]` → `a[ 0]`, `a!.b` → `a .b`), and `//` or
+    /// `/*` inside a string literal, which the grammar's lexer takes for a comment start
+    /// (`'//'`). Lowering reads the original text, so string values are unchanged, and
+    /// what the operators stood for is an expression either way.
+    fn patch_newer_syntax(text: &str) -> String {
+        let mut b = text.as_bytes().to_vec();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' if b[i..].starts_with(b"'''") => {
+                    i += 3;
+                    while i < b.len() && !b[i..].starts_with(b"'''") {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        } else if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
+                            b[i] = b'_';
+                        }
+                        i += 1;
+                    }
+                }
+                b'.' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b'_',
+                b'[' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b' ',
+                b'!' if matches!(b.get(i + 1), Some(b'.' | b'['))
+                    && i > 0
+                    && (b[i - 1].is_ascii_alphanumeric()
+                        || matches!(b[i - 1], b')' | b']' | b'_')) =>
+                {
+                    b[i] = b' ';
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
+        String::from_utf8(b).unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// Offsets of the lines that start a top-level declaration (keyword at column 0).
+    fn chunk_starts(text: &str) -> Vec<usize> {
+        const KEYWORDS: [&str; 14] = [
+            "resource ",
+            "param ",
+            "var ",
+            "module ",
+            "output ",
+            "type ",
+            "func ",
+            "import ",
+            "metadata ",
+            "targetScope",
+            "using ",
+            "extension ",
+            "provider ",
+            "@",
+        ];
+        let mut out = Vec::new();
+        let mut offset = 0;
+        let mut in_multiline = false;
+        for line in text.split_inclusive('\n') {
+            if !in_multiline && KEYWORDS.iter().any(|k| line.starts_with(k)) {
+                // Decorators belong to the declaration below them: one chunk for both.
+                if !(out.last().is_some_and(|&prev: &usize| {
+                    text[prev..offset]
+                        .lines()
+                        .all(|l| l.starts_with('@') || l.trim().is_empty())
+                })) {
+                    out.push(offset);
+                }
+            }
+            if line.matches("'''").count() % 2 == 1 {
+                in_multiline = !in_multiline;
+            }
+            offset += line.len();
+        }
+        out
+    }
+
+    fn is_statement(kind: &str) -> bool {
+        kind.ends_with("_declaration")
+            || kind.ends_with("_statement")
+            || matches!(
+                kind,
+                "decorators"
+                    | "comment"
+                    | "diagnostic_comment"
+                    | "user_defined_function"
+                    | "import_functionality"
+                    | "target_scope_assignment"
+                    | "test_block"
+            )
+    }
+
+    fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+        match child.kind() {
+            "parameter_declaration" => declaration(doc, child, model, true),
+            "variable_declaration" => declaration(doc, child, model, false),
+            "resource_declaration" => resource(doc, child, None, model, 0),
+            _ => {}
+        }
     }
 
     /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
     /// newer Bicep syntax unknown to the grammar leaves intact declarations behind.
-    pub(crate) fn lower_statements(doc: &Document<'_>, node: Node<'_>, model: &mut Model, depth: usize) {
+    pub(crate) fn lower_statements(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             match child.kind() {
-                "parameter_declaration" => declaration(doc, child, model, true),
-                "variable_declaration" => declaration(doc, child, model, false),
-                "resource_declaration" => resource(doc, child, None, model, 0),
                 "ERROR" => lower_statements(doc, child, model, depth + 1),
-                _ => {}
+                _ => lower_statement(doc, child, model),
             }
         }
     }
@@ -82,12 +264,22 @@ pub(crate) mod bicep {
         }
         if let (Some(name), Some(value)) = (name, value) {
             let symbols = &mut model.scopes[0];
-            let list = if is_param { &mut symbols.params } else { &mut symbols.vars };
+            let list = if is_param {
+                &mut symbols.params
+            } else {
+                &mut symbols.vars
+            };
             list.push((name, Definition { value }));
         }
     }
 
-    pub(crate) fn resource(doc: &Document<'_>, node: Node<'_>, parent_ty: Option<&str>, model: &mut Model, depth: usize) {
+    pub(crate) fn resource(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        parent_ty: Option<&str>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -117,7 +309,15 @@ pub(crate) mod bicep {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
             _ => short,
         };
-        let object = lower_object(doc, body, 0);
+        // Only bodies some rule looks at are lowered: most resources are of other types.
+        let object = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, body, 0)
+        } else {
+            Object {
+                range: body.byte_range(),
+                props: Vec::new(),
+            }
+        };
         // Nested resources live in the body as `object_property > resource_declaration`.
         let mut cursor = body.walk();
         for prop in body.named_children(&mut cursor) {
@@ -128,15 +328,15 @@ pub(crate) mod bicep {
                 }
             }
         }
-        if !existing {
-            model.resources.push(Resource {
-                ty,
-                type_range: type_node.byte_range(),
-                api_version: api,
-                body: object,
-                scope: 0,
-            });
-        }
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version: api,
+            body: object,
+            scope: 0,
+            existing,
+            decl_start: node.start_byte(),
+        });
     }
 
     /// The object of a resource body: plain, `if (...) {}`, `[for ...: {}]`, `[for ...: if () {}]`.
@@ -188,7 +388,9 @@ pub(crate) mod bicep {
     }
 
     pub(crate) fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
-        if depth > MAX_DEPTH || node.has_error() && node.kind() != "object" && node.kind() != "array" {
+        if depth > MAX_DEPTH
+            || node.has_error() && node.kind() != "object" && node.kind() != "array"
+        {
             return expr(node);
         }
         let range = node.byte_range();
@@ -218,7 +420,9 @@ pub(crate) mod bicep {
         if depth <= MAX_DEPTH {
             for prop in children(node).filter(|c| c.kind() == "object_property") {
                 let mut named = children(prop);
-                let Some(key_node) = named.next() else { continue };
+                let Some(key_node) = named.next() else {
+                    continue;
+                };
                 let key = match key_node.kind() {
                     "identifier" | "compatible_identifier" => text(doc, key_node).to_owned(),
                     "string" => match literal_string(doc, key_node) {
@@ -227,7 +431,9 @@ pub(crate) mod bicep {
                     },
                     _ => continue, // nested resource declarations, decorators
                 };
-                let Some(value_node) = named.next() else { continue };
+                let Some(value_node) = named.next() else {
+                    continue;
+                };
                 props.push(Property {
                     key,
                     key_range: key_node.byte_range(),
@@ -251,12 +457,41 @@ pub(crate) mod json {
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
         };
-        let template = lower_object(doc, obj, 0);
-        lower_template(&template, None, None, model, 0);
+        lower_template(doc, obj, None, None, model, 0);
+    }
+
+    /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
+    fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        let mut found = None;
+        for pair in children(obj).filter(|c| c.kind() == "pair") {
+            let (Some(k), Some(v)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if !v.is_missing() && !v.is_error() && string(doc, k).is_some_and(|s| s == key) {
+                found = Some(v);
+            }
+        }
+        found
+    }
+
+    fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        member(doc, obj, key).filter(|v| v.kind() == "object")
     }
 
     /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
-    fn lower_template(template: &Object, parent: Option<usize>, given: Option<&Object>, model: &mut Model, depth: usize) {
+    /// Works on nodes: only parameters, variables and the bodies of resources some rule
+    /// checks become model values, so a 3 MB template costs little more than its parse.
+    fn lower_template(
+        doc: &Document<'_>,
+        template: Node<'_>,
+        parent: Option<usize>,
+        given: Option<&Object>,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -265,83 +500,140 @@ pub(crate) mod json {
             parent,
             ..Symbols::default()
         };
-        if let Some((_, params)) = template.get_object("parameters") {
+        if let Some(params) = member_object(doc, template, "parameters") {
+            let params = lower_object(doc, params, depth + 1);
             for p in &params.props {
                 // An inner-scope deployment's own parameter values win over the defaults.
                 let supplied = given
-                    .and_then(|g| g.props.iter().rev().find(|q| q.key.eq_ignore_ascii_case(&p.key)))
+                    .and_then(|g| {
+                        g.props
+                            .iter()
+                            .rev()
+                            .find(|q| q.key.eq_ignore_ascii_case(&p.key))
+                    })
                     .and_then(|q| q.value.as_object())
                     .and_then(|o| o.get("value"));
                 let default = p.value.as_object().and_then(|o| o.get("defaultValue"));
                 if let Some(v) = supplied.or(default) {
-                    symbols.params.push((p.key.clone(), Definition { value: v.value.clone() }));
+                    symbols.params.push((
+                        p.key.clone(),
+                        Definition {
+                            value: v.value.clone(),
+                        },
+                    ));
                 }
             }
         }
-        if let Some((_, vars)) = template.get_object("variables") {
-            for v in &vars.props {
-                symbols.vars.push((v.key.clone(), Definition { value: v.value.clone() }));
+        if let Some(vars) = member_object(doc, template, "variables") {
+            for v in lower_object(doc, vars, depth + 1).props {
+                symbols.vars.push((v.key, Definition { value: v.value }));
             }
         }
         model.scopes.push(symbols);
-        if let Some(res) = template.get("resources") {
-            lower_resources(&res.value, None, scope, model, depth + 1);
+        if let Some(res) = member(doc, template, "resources") {
+            lower_resources(doc, res, None, scope, model, depth + 1);
         }
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
-    fn lower_resources(list: &Value, parent_ty: Option<&str>, scope: usize, model: &mut Model, depth: usize) {
-        let items: Vec<&Value> = match &list.kind {
-            ValueKind::Array(items) => items.iter().collect(),
-            ValueKind::Object(o) => o.props.iter().map(|p| &p.value).collect(),
-            _ => return,
-        };
-        for item in items {
-            if let Some(obj) = item.as_object() {
-                lower_resource(obj, parent_ty, scope, model, depth);
+    fn lower_resources(
+        doc: &Document<'_>,
+        list: Node<'_>,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        match list.kind() {
+            "array" => {
+                for item in children(list).filter(|c| c.kind() == "object") {
+                    lower_resource(doc, item, parent_ty, scope, model, depth);
+                }
             }
+            "object" => {
+                for pair in children(list).filter(|c| c.kind() == "pair") {
+                    if let Some(v) = pair
+                        .child_by_field_name("value")
+                        .filter(|v| v.kind() == "object")
+                    {
+                        lower_resource(doc, v, parent_ty, scope, model, depth);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
-    fn lower_resource(obj: &Object, parent_ty: Option<&str>, scope: usize, model: &mut Model, depth: usize) {
+    fn lower_resource(
+        doc: &Document<'_>,
+        obj: Node<'_>,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
-        let Some(type_prop) = obj.get("type") else { return };
-        let ValueKind::Str(short) = &type_prop.value.kind else { return };
+        let Some(type_node) = member(doc, obj, "type") else {
+            return;
+        };
+        let Some(ValueKind::Str(short)) = (type_node.kind() == "string")
+            .then(|| string(doc, type_node).map(arm_string))
+            .flatten()
+        else {
+            return;
+        };
         let ty = match parent_ty {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
-            _ => short.clone(),
+            _ => short,
         };
-        let api_version = match obj.get("apiVersion").map(|p| &p.value.kind) {
-            Some(ValueKind::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let existing = matches!(obj.get("existing").map(|p| &p.value.kind), Some(ValueKind::Bool(true)));
-        if let Some(children) = obj.get("resources") {
-            lower_resources(&children.value, Some(&ty), scope, model, depth + 1);
+        let api_version = member(doc, obj, "apiVersion").and_then(|n| string(doc, n));
+        let existing = member(doc, obj, "existing").is_some_and(|n| n.kind() == "true");
+        if let Some(children) = member(doc, obj, "resources") {
+            lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
         }
         if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-            if let Some((_, props)) = obj.get_object("properties") {
-                if let Some((_, template)) = props.get_object("template") {
-                    let inner = props
-                        .get_object("expressionEvaluationOptions")
-                        .and_then(|(_, o)| o.get("scope"))
-                        .is_some_and(|p| matches!(&p.value.kind, ValueKind::Str(s) if s.eq_ignore_ascii_case("inner")));
-                    let given = if inner { props.get_object("parameters").map(|(_, o)| o) } else { None };
-                    lower_template(template, (!inner).then_some(scope), given, model, depth + 1);
+            if let Some(props) = member_object(doc, obj, "properties") {
+                if let Some(template) = member_object(doc, props, "template") {
+                    let inner = member_object(doc, props, "expressionEvaluationOptions")
+                        .and_then(|o| member(doc, o, "scope"))
+                        .and_then(|n| string(doc, n))
+                        .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+                    let given = if inner {
+                        member_object(doc, props, "parameters")
+                            .map(|p| lower_object(doc, p, depth + 1))
+                    } else {
+                        None
+                    };
+                    lower_template(
+                        doc,
+                        template,
+                        (!inner).then_some(scope),
+                        given.as_ref(),
+                        model,
+                        depth + 1,
+                    );
                 }
             }
         }
-        if !existing {
-            model.resources.push(Resource {
-                ty,
-                type_range: type_prop.value.range.clone(),
-                api_version,
-                body: obj.clone(),
-                scope,
-            });
-        }
+        let body = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, obj, depth + 1)
+        } else {
+            Object {
+                range: obj.byte_range(),
+                props: Vec::new(),
+            }
+        };
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version,
+            body,
+            scope,
+            existing,
+            decl_start: obj.start_byte(),
+        });
     }
 
     /// Decodes a JSON string node (escapes included); `None` if malformed.
@@ -361,7 +653,9 @@ pub(crate) mod json {
                         Some(b'f') => out.push('\u{c}'),
                         Some(b'u') => {
                             // Lone surrogates cannot be represented: U+FFFD, as serde_json's lossy mode.
-                            let c = u32::from_str_radix(esc.get(2..6)?, 16).ok().and_then(char::from_u32);
+                            let c = u32::from_str_radix(esc.get(2..6)?, 16)
+                                .ok()
+                                .and_then(char::from_u32);
                             out.push(c.unwrap_or('\u{fffd}'));
                         }
                         Some(&c) => out.push(c as char),
@@ -389,7 +683,11 @@ pub(crate) mod json {
             "number" => ValueKind::Number,
             "null" => ValueKind::Null,
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(children(node).map(|c| lower_value(doc, c, depth + 1)).collect()),
+            "array" => ValueKind::Array(
+                children(node)
+                    .map(|c| lower_value(doc, c, depth + 1))
+                    .collect(),
+            ),
             _ => ValueKind::Expr,
         };
         Value { range, kind }
@@ -429,7 +727,10 @@ pub(crate) mod json {
         let mut props = Vec::new();
         if depth <= MAX_DEPTH {
             for pair in children(node).filter(|c| c.kind() == "pair") {
-                let (Some(k), Some(v)) = (pair.child_by_field_name("key"), pair.child_by_field_name("value")) else {
+                let (Some(k), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
                     continue;
                 };
                 if k.is_missing() || v.is_missing() || v.is_error() {

@@ -85,6 +85,10 @@ pub struct Resource {
     pub body: Object,
     /// Index of the symbol scope (ARM nested templates have their own parameters).
     pub scope: usize,
+    /// `existing` resources are modelled (their children count) but never checked.
+    pub existing: bool,
+    /// Start of the declaration (Bicep `resource` keyword; ARM resource object).
+    pub decl_start: usize,
 }
 
 impl Resource {
@@ -163,16 +167,28 @@ impl Model {
         }
         let symbols = self.scopes.get(s)?;
         // ARM names are case-insensitive; Bicep identifiers are not.
-        fn find<'d>(list: &'d [(String, Definition)], name: &str, exact: bool) -> Option<&'d Definition> {
+        fn find<'d>(
+            list: &'d [(String, Definition)],
+            name: &str,
+            exact: bool,
+        ) -> Option<&'d Definition> {
             list.iter()
                 .rev()
-                .find(|(k, _)| if exact { k == name } else { k.eq_ignore_ascii_case(name) })
+                .find(|(k, _)| {
+                    if exact {
+                        k == name
+                    } else {
+                        k.eq_ignore_ascii_case(name)
+                    }
+                })
                 .map(|(_, d)| d)
         }
         let found = match r {
             SymbolRef::Param(n) => find(&symbols.params, n, false),
             SymbolRef::Var(n) => find(&symbols.vars, n, false),
-            SymbolRef::Ident(n) => find(&symbols.params, n, true).or_else(|| find(&symbols.vars, n, true)),
+            SymbolRef::Ident(n) => {
+                find(&symbols.params, n, true).or_else(|| find(&symbols.vars, n, true))
+            }
         };
         found.map(|d| (d, s))
     }

@@ -1,4 +1,6 @@
-use tree_sitter::{Parser, Tree};
+use std::time::{Duration, Instant};
+
+use tree_sitter::{ParseOptions, Parser, Point, Tree};
 
 /// The two source languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,20 +49,86 @@ thread_local! {
     static PARSERS: std::cell::RefCell<[Option<Parser>; 2]> = const { std::cell::RefCell::new([None, None]) };
 }
 
-/// Parses `text`; with `old_tree` (already `edit`ed to match `text`), incrementally.
-pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+fn with_parser<R>(language: Language, f: impl FnOnce(&mut Parser) -> R) -> R {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
-        let slot = &mut parsers[language as usize];
-        let parser = slot.get_or_insert_with(|| {
+        let parser = parsers[language as usize].get_or_insert_with(|| {
             let mut p = Parser::new();
             p.set_language(&language.ts_language())
                 .expect("bundled grammar matches the tree-sitter ABI");
             p
         });
+        f(parser)
+    })
+}
+
+/// How long one parse may take before the parser gives up. tree-sitter's error recovery
+/// can go superlinear on badly broken input (seconds for some of the Bicep compiler's own
+/// invalid test files); past this budget the analyzer falls back to parsing declaration by
+/// declaration (see `lower`), so a hostile file costs a bounded time.
+fn budget(len: usize) -> Duration {
+    Duration::from_millis(500) + Duration::from_micros(len as u64 / 2)
+}
+
+fn parse_budgeted(
+    parser: &mut Parser,
+    text: &str,
+    old_tree: Option<&Tree>,
+    budget: Duration,
+) -> Option<Tree> {
+    let start = Instant::now();
+    let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
+    let bytes = text.as_bytes();
+    let mut read = |offset: usize, _: tree_sitter::Point| bytes.get(offset..).unwrap_or(&[]);
+    let tree = parser.parse_with_options(
+        &mut read,
+        old_tree,
+        Some(ParseOptions::new().progress_callback(&mut cancel)),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
+/// Parses `text`; with `old_tree` (already `edit`ed to match `text`), incrementally.
+///
+/// When the parser gives up (see [`gave_up`]) the result is the tree of an empty text:
+/// analysis then works declaration by declaration, and a later incremental parse must
+/// start afresh (pass no old tree).
+pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+    with_parser(language, |parser| {
+        parse_budgeted(parser, text, old_tree, budget(text.len()))
+            .unwrap_or_else(|| parser.parse("", None).expect("an empty text always parses"))
+    })
+}
+
+/// True when `tree` is the placeholder [`parse`] returns for a text it gave up on.
+pub fn gave_up(tree: &Tree, text: &str) -> bool {
+    tree.root_node().end_byte() == 0 && !text.trim().is_empty()
+}
+
+/// Parses only `range` of `text` (byte offsets stay those of the whole text).
+pub(crate) fn parse_range(
+    language: Language,
+    text: &str,
+    range: std::ops::Range<usize>,
+    start: Point,
+    end: Point,
+) -> Option<Tree> {
+    with_parser(language, |parser| {
+        let r = tree_sitter::Range {
+            start_byte: range.start,
+            end_byte: range.end,
+            start_point: start,
+            end_point: end,
+        };
+        parser.set_included_ranges(&[r]).ok()?;
+        let tree = parse_budgeted(parser, text, None, budget(range.len()));
         parser
-            .parse(text, old_tree)
-            .expect("no timeout or cancellation is set, so parsing always yields a tree")
+            .set_included_ranges(&[])
+            .expect("the default range is valid");
+        tree
     })
 }
 
@@ -112,9 +180,9 @@ pub fn is_arm_template(text: &str) -> bool {
                 }
                 let end = i.min(b.len());
                 if expect_value_for_schema {
-                    return text
-                        .get(start..end)
-                        .is_some_and(|v| v.to_ascii_lowercase().contains("deploymenttemplate.json"));
+                    return text.get(start..end).is_some_and(|v| {
+                        v.to_ascii_lowercase().contains("deploymenttemplate.json")
+                    });
                 }
                 if depth == 1 {
                     last_key_at_depth1 = Some((start, end));
@@ -163,8 +231,12 @@ mod tests {
         assert!(is_arm_template(
             r#"{"a": {"$schema": "x"}, "$schema": "subscriptionDeploymentTemplate.json#"}"#
         ));
-        assert!(!is_arm_template(r#"{"a": {"$schema": "deploymentTemplate.json"}}"#));
-        assert!(!is_arm_template(r#"{"$schema": "deploymentParameters.json"}"#));
+        assert!(!is_arm_template(
+            r#"{"a": {"$schema": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": "deploymentParameters.json"}"#
+        ));
         assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
         assert!(!is_arm_template("[1,2]"));
         assert!(!is_arm_template(""));

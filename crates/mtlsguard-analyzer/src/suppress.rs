@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::parse::{Document, Language};
-use crate::{Edit, Finding, Fix, LineIndex, Settings, UNUSED_SUPPRESSION, Level, SYNTAX_ERROR};
+use crate::{Edit, Finding, Fix, Level, LineIndex, SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION};
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 enum Kind {
@@ -35,23 +35,34 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
     };
     for line in 0..index.line_count() {
         let start = index.line_start(line);
-        let end = if line + 1 < index.line_count() { index.line_start(line + 1) } else { text.len() };
+        let end = if line + 1 < index.line_count() {
+            index.line_start(line + 1)
+        } else {
+            text.len()
+        };
         let content = text[start..end].trim_end_matches(['\r', '\n']);
         let trimmed = content.trim_start();
         let lead = content.len() - trimmed.len();
-        let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else { continue };
+        let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else {
+            continue;
+        };
         let mut rest_start = start + lead + prefix.len();
         if doc.language == Language::Json {
             let after = &text[rest_start..start + content.len()];
             let t = after.trim_start();
-            let Some(r) = t.strip_prefix("mtlsguard-disable-next-line") else { continue };
+            let Some(r) = t.strip_prefix("mtlsguard-disable-next-line") else {
+                continue;
+            };
             if !(r.is_empty() || r.starts_with(char::is_whitespace)) {
                 continue;
             }
             rest_start += after.len() - r.len();
         }
         // The directive must be a comment, not text inside a (multi-line) string.
-        let node = doc.tree.root_node().descendant_for_byte_range(start + lead, start + lead + 1);
+        let node = doc
+            .tree
+            .root_node()
+            .descendant_for_byte_range(start + lead, start + lead + 1);
         if node.is_some_and(|n| n.kind().contains("string")) {
             continue;
         }
@@ -64,7 +75,12 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             }
             offset += word.len() + 1;
         }
-        out.push(Directive { kind: *kind, line, line_range: start..end, ids });
+        out.push(Directive {
+            kind: *kind,
+            line,
+            line_range: start..end,
+            ids,
+        });
     }
     out
 }
@@ -117,7 +133,9 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
         if dir.kind == Kind::Restore {
             continue;
         }
-        let ours: Vec<usize> = (0..dir.ids.len()).filter(|&i| is_suppressible(&dir.ids[i].0)).collect();
+        let ours: Vec<usize> = (0..dir.ids.len())
+            .filter(|&i| is_suppressible(&dir.ids[i].0))
+            .collect();
         for &i in &ours {
             let (id, range) = &dir.ids[i];
             // A suppression of a rule that is off is not stale: it may be turned on again.
@@ -126,10 +144,16 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
             }
             let all_ours_unused = dir.ids.len() == ours.len() && ours.iter().all(|&j| !used[d][j]);
             let edit = if all_ours_unused {
-                Edit { range: dir.line_range.clone(), new_text: String::new() }
+                Edit {
+                    range: dir.line_range.clone(),
+                    new_text: String::new(),
+                }
             } else {
                 let before = doc.text[..range.start].trim_end_matches([' ', '\t']).len();
-                Edit { range: before..range.end, new_text: String::new() }
+                Edit {
+                    range: before..range.end,
+                    new_text: String::new(),
+                }
             };
             findings.push(Finding {
                 rule: UNUSED_SUPPRESSION,
@@ -137,7 +161,11 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
                 message: format!("unused suppression: no {id} finding here to suppress"),
                 range: range.clone(),
                 related: Vec::new(),
-                fix: Some(Fix { title: format!("Remove the unused suppression of {id}"), edits: vec![edit], safe: true }),
+                fix: Some(Fix {
+                    title: format!("Remove the unused suppression of {id}"),
+                    edits: vec![edit],
+                    safe: true,
+                }),
             });
         }
     }
@@ -150,6 +178,9 @@ fn is_suppressible(id: &str) -> bool {
 /// True when a `#restore-diagnostics` naming `rule` stands between directive `d` and `line`.
 fn restored_before(dirs: &[Directive], d: usize, line: usize, rule: &str) -> bool {
     dirs.iter().any(|r| {
-        r.kind == Kind::Restore && r.line > dirs[d].line && r.line < line && r.ids.iter().any(|(id, _)| id == rule)
+        r.kind == Kind::Restore
+            && r.line > dirs[d].line
+            && r.line < line
+            && r.ids.iter().any(|(id, _)| id == rule)
     })
 }

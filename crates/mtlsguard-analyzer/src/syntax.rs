@@ -44,7 +44,13 @@ fn finding(doc: &Document<'_>, node: Node<'_>, level: Level) -> Finding {
     let message = if node.is_missing() {
         format!("syntax error: missing `{}`", node.kind())
     } else {
-        let snippet: String = doc.text.get(node.byte_range()).unwrap_or("").chars().take(40).collect();
+        let snippet: String = doc
+            .text
+            .get(node.byte_range())
+            .unwrap_or("")
+            .chars()
+            .take(40)
+            .collect();
         let snippet = snippet.split(['\n', '\r']).next().unwrap_or("").trim();
         if snippet.is_empty() {
             "syntax error: unexpected text".to_owned()
@@ -55,10 +61,20 @@ fn finding(doc: &Document<'_>, node: Node<'_>, level: Level) -> Finding {
     let mut range = node.byte_range();
     if range.is_empty() && range.end < doc.text.len() {
         // Give zero-width errors a visible character where one exists.
-        let len = doc.text[range.start..].chars().next().map_or(0, char::len_utf8);
+        let len = doc.text[range.start..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
         range.end += len;
     }
-    Finding { rule: SYNTAX_ERROR, level, message, range, related: Vec::new(), fix: None }
+    Finding {
+        rule: SYNTAX_ERROR,
+        level,
+        message,
+        range,
+        related: Vec::new(),
+        fix: None,
+    }
 }
 
 /// One node a line, indented by depth: `kind start..end`, with field names and the text
@@ -78,9 +94,20 @@ pub fn syntax_tree_dump(tree: &Tree, text: &str) -> String {
             if node.is_missing() {
                 let _ = write!(out, "MISSING ");
             }
-            let _ = write!(out, "{} {}..{}", node.kind(), node.start_byte(), node.end_byte());
+            let _ = write!(
+                out,
+                "{} {}..{}",
+                node.kind(),
+                node.start_byte(),
+                node.end_byte()
+            );
             if node.child_count() == 0 {
-                let leaf: String = text.get(node.byte_range()).unwrap_or("").chars().take(60).collect();
+                let leaf: String = text
+                    .get(node.byte_range())
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
                 let _ = write!(out, " {leaf:?}");
             }
             out.push('\n');

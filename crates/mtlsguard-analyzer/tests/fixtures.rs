@@ -46,7 +46,10 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
     let settings = Settings::default();
     let mut failures = String::new();
     let files = fixture_files();
-    assert!(!files.is_empty(), "expected fixtures for every rule in both languages");
+    assert!(
+        !files.is_empty(),
+        "expected fixtures for every rule in both languages"
+    );
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         let lang = language(path);
@@ -54,28 +57,47 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         let index = LineIndex::new(&text);
         let mut got: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for f in &findings {
-            got.entry(index.line(f.range.start) + 1).or_default().push(f.rule.to_owned());
+            got.entry(index.line(f.range.start) + 1)
+                .or_default()
+                .push(f.rule.to_owned());
         }
         for ids in got.values_mut() {
             ids.sort();
         }
         let want = markers(&text);
         if got != want {
-            let _ = writeln!(failures, "{}:\n  expected {want:?}\n  found    {got:?}", path.display());
+            let _ = writeln!(
+                failures,
+                "{}:\n  expected {want:?}\n  found    {got:?}",
+                path.display()
+            );
         }
 
         // Snapshot: findings with positions, messages, related locations and fixes.
         let mut snap = String::new();
         for f in &findings {
             let (l, c) = index.line_col(&text, f.range.start);
-            let _ = writeln!(snap, "{}:{} {} {}: {}", l + 1, c + 1, f.rule, f.level.as_str(), f.message);
+            let _ = writeln!(
+                snap,
+                "{}:{} {} {}: {}",
+                l + 1,
+                c + 1,
+                f.rule,
+                f.level.as_str(),
+                f.message
+            );
             let _ = writeln!(snap, "    at: {:?}", &text[f.range.clone()]);
             for r in &f.related {
                 let (l, c) = index.line_col(&text, r.range.start);
                 let _ = writeln!(snap, "    related {}:{} {}", l + 1, c + 1, r.message);
             }
             if let Some(fix) = &f.fix {
-                let _ = writeln!(snap, "    fix ({}): {}", if fix.safe { "safe" } else { "unsafe" }, fix.title);
+                let _ = writeln!(
+                    snap,
+                    "    fix ({}): {}",
+                    if fix.safe { "safe" } else { "unsafe" },
+                    fix.title
+                );
             }
         }
         // Apply every fix until nothing more applies; fixed findings must be gone and no
@@ -93,14 +115,25 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
             let after = analyze_text(lang, &fixed, &settings);
             for f in &after {
                 if f.fix.is_some() || f.rule == "syntax-error" {
-                    let _ = writeln!(failures, "{}: after fixing, still {} {}", path.display(), f.rule, f.message);
+                    let _ = writeln!(
+                        failures,
+                        "{}: after fixing, still {} {}",
+                        path.display(),
+                        f.rule,
+                        f.message
+                    );
                 }
             }
             let _ = writeln!(snap, "--- fixed text ---\n{fixed}");
         }
         let name = format!(
             "{}__{}",
-            path.parent().unwrap().file_name().unwrap().to_str().unwrap(),
+            path.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap(),
             path.file_name().unwrap().to_str().unwrap()
         );
         insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "mtlsguard", version, about = "Finds disabled client-certificate (mTLS) authentication in Azure Bicep and ARM templates")]
+#[command(
+    name = "mtlsguard",
+    version,
+    about = "Finds disabled client-certificate (mTLS) authentication in Azure Bicep and ARM templates"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,

@@ -4,8 +4,12 @@ use super::RuleCtx;
 use crate::model::ValueKind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some((_, props)) = ctx.properties() else { return };
-    let Some((_, creds)) = props.get_object("credentials") else { return };
+    let Some((_, props)) = ctx.properties() else {
+        return;
+    };
+    let Some((_, creds)) = props.get_object("credentials") else {
+        return;
+    };
     match creds.get("certificates") {
         Some(p) => {
             let lit = ctx.resolve(&p.value);

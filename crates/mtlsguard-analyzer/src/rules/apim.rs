@@ -22,7 +22,8 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
         }
         None => ctx.missing(
             &["properties", "negotiateClientCertificate"],
-            "negotiateClientCertificate is missing: set it to true to require client certificates".to_owned(),
+            "negotiateClientCertificate is missing: set it to true to require client certificates"
+                .to_owned(),
             Some(NewValue::Bool(true)),
         ),
     }

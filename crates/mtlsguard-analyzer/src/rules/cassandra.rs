@@ -15,7 +15,9 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
         Some(p) => {
             let lit = ctx.resolve(&p.value);
             if matches!(&lit.value.kind, ValueKind::Array(a) if a.is_empty()) {
-                let msg = "clientCertificates is an empty array: list at least one client certificate".to_owned();
+                let msg =
+                    "clientCertificates is an empty array: list at least one client certificate"
+                        .to_owned();
                 ctx.bad_value(p, &lit, msg, None);
             }
         }

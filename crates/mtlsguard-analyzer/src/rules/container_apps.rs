@@ -9,13 +9,21 @@ const MIN_API_VERSION: &str = "2022-10-01";
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     // API versions are dates (`2023-05-01-preview`): the date part compares as text.
-    let Some(api) = ctx.res.api_version.as_deref() else { return };
+    let Some(api) = ctx.res.api_version.as_deref() else {
+        return;
+    };
     if api.get(..10).is_none_or(|date| date < MIN_API_VERSION) {
         return;
     }
-    let Some((_, props)) = ctx.properties() else { return };
-    let Some((_, config)) = props.get_object("configuration") else { return };
-    let Some((_, ingress)) = config.get_object("ingress") else { return };
+    let Some((_, props)) = ctx.properties() else {
+        return;
+    };
+    let Some((_, config)) = props.get_object("configuration") else {
+        return;
+    };
+    let Some((_, ingress)) = config.get_object("ingress") else {
+        return;
+    };
     if let Some(external) = ingress.get("external") {
         match ctx.resolve(&external.value).value.kind {
             ValueKind::Bool(false) => {}

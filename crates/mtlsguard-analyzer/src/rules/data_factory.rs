@@ -7,11 +7,21 @@ use crate::lower::MAX_DEPTH;
 use crate::model::{Object, Property, Value, ValueKind};
 
 /// Control-flow activities keep their inner activities under these keys.
-const NESTED: [&str; 4] = ["activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"];
+const NESTED: [&str; 4] = [
+    "activities",
+    "ifTrueActivities",
+    "ifFalseActivities",
+    "defaultActivities",
+];
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some((_, props)) = ctx.properties() else { return };
-    if ctx.res.is_type("Microsoft.DataFactory/factories/linkedservices") {
+    let Some((_, props)) = ctx.properties() else {
+        return;
+    };
+    if ctx
+        .res
+        .is_type("Microsoft.DataFactory/factories/linkedservices")
+    {
         check_web_object(ctx, props, &["Web", "HttpServer"], "linked service");
     } else if let Some(list) = props.get("activities") {
         activities(ctx, &list.value, 0);
@@ -19,15 +29,20 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
 }
 
 fn activities<'a>(ctx: &mut RuleCtx<'a, '_>, list: &'a Value, depth: usize) {
-    let ValueKind::Array(items) = &list.kind else { return };
+    let ValueKind::Array(items) = &list.kind else {
+        return;
+    };
     if depth > MAX_DEPTH {
         return;
     }
     for item in items {
-        let Some(activity) = item.as_object() else { continue };
+        let Some(activity) = item.as_object() else {
+            continue;
+        };
         check_web_object(ctx, activity, &["WebActivity", "WebHook"], "activity");
         // Inner activities sit in `typeProperties` in Data Factory's own JSON; accept both places.
-        let holders = std::iter::once(activity).chain(activity.get_object("typeProperties").map(|(_, o)| o));
+        let holders =
+            std::iter::once(activity).chain(activity.get_object("typeProperties").map(|(_, o)| o));
         for holder in holders {
             for key in NESTED {
                 if let Some(p) = holder.get(key) {
@@ -49,16 +64,27 @@ fn activities<'a>(ctx: &mut RuleCtx<'a, '_>, list: &'a Value, depth: usize) {
 
 /// Checks an object whose `type` is one of `kinds` (a linked service's properties or an activity).
 fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&str], what: &str) {
-    let Some(type_prop) = obj.get("type") else { return };
-    let Some(kind) = ctx.string_of(obj, "type") else { return };
-    let Some(kind) = kinds.iter().find(|k| k.eq_ignore_ascii_case(kind)) else { return };
-    let Some((_, tp)) = obj.get_object("typeProperties") else { return };
-    let auth: Option<&Property> = tp
-        .get("authenticationType")
-        .or_else(|| tp.get_object("authentication").and_then(|(_, a)| a.get("type")));
+    let Some(type_prop) = obj.get("type") else {
+        return;
+    };
+    let Some(kind) = ctx.string_of(obj, "type") else {
+        return;
+    };
+    let Some(kind) = kinds.iter().find(|k| k.eq_ignore_ascii_case(kind)) else {
+        return;
+    };
+    let Some((_, tp)) = obj.get_object("typeProperties") else {
+        return;
+    };
+    let auth: Option<&Property> = tp.get("authenticationType").or_else(|| {
+        tp.get_object("authentication")
+            .and_then(|(_, a)| a.get("type"))
+    });
     let Some(auth) = auth else { return };
     let lit: Lit<'_> = ctx.resolve(&auth.value);
-    let ValueKind::Str(s) = &lit.value.kind else { return };
+    let ValueKind::Str(s) = &lit.value.kind else {
+        return;
+    };
     if s.eq_ignore_ascii_case("ClientCertificate") {
         return;
     }
@@ -69,7 +95,12 @@ fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&st
     );
     let before = ctx.out.len();
     // Not preferred: switching the type alone does not supply the certificate.
-    ctx.bad_value(auth, &lit, msg, Some((NewValue::Str("ClientCertificate".into()), false)));
+    ctx.bad_value(
+        auth,
+        &lit,
+        msg,
+        Some((NewValue::Str("ClientCertificate".into()), false)),
+    );
     if let Some(f) = ctx.out.get_mut(before) {
         f.related.push(Related {
             range: type_prop.range.clone(),

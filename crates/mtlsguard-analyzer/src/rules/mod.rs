@@ -62,6 +62,13 @@ rules! {
     syntax_error => { id: "syntax-error", summary: "Text the parser could not read (analysis continues around it)", types: &[], fixable: false, level: Level::Info },
 }
 
+/// True when some rule checks resources of type `ty`.
+pub(crate) fn is_relevant(ty: &str) -> bool {
+    RULES
+        .iter()
+        .any(|r| r.resource_types.iter().any(|t| t.eq_ignore_ascii_case(ty)))
+}
+
 /// Looks a rule up by id.
 pub fn rule(id: &str) -> Option<&'static RuleMeta> {
     RULES.iter().find(|r| r.id == id)
@@ -71,13 +78,19 @@ pub fn rule(id: &str) -> Option<&'static RuleMeta> {
 pub(crate) fn run(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
     let model = crate::lower::lower(doc);
     let mut out = Vec::new();
-    for res in &model.resources {
+    for res in model.resources.iter().filter(|r| !r.existing) {
         check_resource(doc, &model, res, settings, &mut out);
     }
     out
 }
 
-pub(crate) fn check_resource(doc: &Document<'_>, model: &Model, res: &Resource, settings: &Settings, out: &mut Vec<Finding>) {
+pub(crate) fn check_resource(
+    doc: &Document<'_>,
+    model: &Model,
+    res: &Resource,
+    settings: &Settings,
+    out: &mut Vec<Finding>,
+) {
     for (id, check) in CHECKS {
         let level = settings.level(id);
         if level == Level::Off {
@@ -87,7 +100,14 @@ pub(crate) fn check_resource(doc: &Document<'_>, model: &Model, res: &Resource, 
         if !meta.resource_types.iter().any(|t| res.is_type(t)) {
             continue;
         }
-        let mut ctx = RuleCtx { doc, model, res, rule: meta.id, level, out };
+        let mut ctx = RuleCtx {
+            doc,
+            model,
+            res,
+            rule: meta.id,
+            level,
+            out,
+        };
         check(&mut ctx);
     }
 }
@@ -115,7 +135,10 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
 
     pub fn resolve(&self, v: &'a Value) -> Lit<'a> {
         let r = self.model.resolve(self.res.scope, v);
-        Lit { value: r.value, via: r.via }
+        Lit {
+            value: r.value,
+            via: r.via,
+        }
     }
 
     /// The resolved literal string of `obj.key`, if it is one.
@@ -135,10 +158,19 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     }
 
     /// Reports a property whose (resolved) value is wrong; offers replacing it with `good`.
-    pub fn bad_value(&mut self, prop: &Property, lit: &Lit<'_>, message: String, good: Option<(NewValue, bool)>) {
+    pub fn bad_value(
+        &mut self,
+        prop: &Property,
+        lit: &Lit<'_>,
+        message: String,
+        good: Option<(NewValue, bool)>,
+    ) {
         let mut related = Vec::new();
         if let Some(via) = &lit.via {
-            related.push(Related { range: via.clone(), message: format!("the value of {} is defined here", prop.key) });
+            related.push(Related {
+                range: via.clone(),
+                message: format!("the value of {} is defined here", prop.key),
+            });
         }
         let fix = good.map(|(new, safe)| {
             // Through a param/var the property itself is rewritten: changing a shared
@@ -194,8 +226,21 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         (range, Some((obj, path.len() - 1)))
     }
 
-    pub fn push(&mut self, range: Range<usize>, message: String, related: Vec<Related>, fix: Option<Fix>) {
-        self.out.push(Finding { rule: self.rule, level: self.level, message, range, related, fix });
+    pub fn push(
+        &mut self,
+        range: Range<usize>,
+        message: String,
+        related: Vec<Related>,
+        fix: Option<Fix>,
+    ) {
+        self.out.push(Finding {
+            rule: self.rule,
+            level: self.level,
+            message,
+            range,
+            related,
+            fix,
+        });
     }
 }
 
@@ -212,4 +257,3 @@ pub(crate) fn show(v: &Value) -> String {
         ValueKind::Ref(_) | ValueKind::Expr => "an expression".into(),
     }
 }
-

@@ -4,7 +4,10 @@ use super::RuleCtx;
 use crate::Related;
 use crate::model::ValueKind;
 
-const LISTS: [&str; 2] = ["clientCertificateCommonNames", "clientCertificateThumbprints"];
+const LISTS: [&str; 2] = [
+    "clientCertificateCommonNames",
+    "clientCertificateThumbprints",
+];
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     let props = match ctx.res.body.get("properties") {
@@ -16,11 +19,16 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     };
     let mut related = Vec::new();
     for key in LISTS {
-        let Some(p) = props.and_then(|o| o.get(key)) else { continue };
+        let Some(p) = props.and_then(|o| o.get(key)) else {
+            continue;
+        };
         let lit = ctx.resolve(&p.value);
         match &lit.value.kind {
             ValueKind::Array(a) if a.is_empty() => {
-                related.push(Related { range: p.range.clone(), message: format!("{key} is an empty array") });
+                related.push(Related {
+                    range: p.range.clone(),
+                    message: format!("{key} is an empty array"),
+                });
             }
             // A non-empty list, or one we cannot decide: compliant as far as we can tell.
             _ => return,
