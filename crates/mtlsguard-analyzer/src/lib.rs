@@ -17,7 +17,9 @@ use std::ops::Range;
 
 pub use fix::{apply_edits, fix_all};
 pub use line_index::LineIndex;
-pub use parse::{Document, Language, gave_up, is_arm_template, language_for_path, parse};
+pub use parse::{
+    Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_with,
+};
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
 
