@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use dashmap::DashMap;
 use futures::future::BoxFuture;
@@ -34,6 +35,10 @@ use self::settings::{ClientSettings, Effective};
 use self::store::{Doc, Kind, Rejected};
 
 pub const SYNTAX_TREE_COMMAND: &str = "mtlsguard.syntaxTree";
+
+/// How long a handler waits for the client to answer one of the server's requests (a
+/// handler that waited forever would hold one of tower-lsp's few concurrent slots).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(clap::Args)]
 pub struct ServerArgs {
@@ -67,14 +72,26 @@ pub fn run(_: ServerArgs) -> ExitCode {
         };
         // tower-lsp stops reading at the first undecodable message: sanitize stdin first.
         let (reader, writer) = tokio::io::duplex(1 << 20);
-        tokio::spawn(transport::sanitize(tokio::io::stdin(), writer));
-        Transport::new(reader, tokio::io::stdout(), socket)
-            .serve(ordered)
-            .await;
+        let at_eof = state.clone();
+        tokio::spawn(async move {
+            let _ = transport::sanitize(tokio::io::stdin(), writer).await;
+            at_eof.exiting.notify_one();
+        });
+        let serve = Transport::new(reader, tokio::io::stdout(), socket).serve(ordered);
+        tokio::pin!(serve);
+        // `serve` also waits for handlers still running, and one may wait for an answer
+        // from a client that has gone (e.g. `client/registerCapability`): after `exit` or
+        // the end of stdin, give it a moment to flush, then stop regardless.
+        tokio::select! {
+            () = &mut serve => {}
+            () = state.exiting.notified() => {
+                let _ = tokio::time::timeout(Duration::from_secs(1), &mut serve).await;
+            }
+        }
         state.shutdown.load(Ordering::SeqCst)
     });
     // Do not wait for analyses still running: the client has gone.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    runtime.shutdown_timeout(Duration::from_millis(100));
     // Per spec: exit code 0 after `shutdown`, 1 when `exit` (or EOF) came without it.
     if clean {
         ExitCode::SUCCESS
@@ -111,6 +128,8 @@ pub struct State {
     /// Serializes publishing, so the "still current?" check and the send are one step.
     publish: tokio::sync::Mutex<()>,
     shutdown: AtomicBool,
+    /// Signalled at `exit` and at the end of stdin.
+    exiting: tokio::sync::Notify,
 }
 
 /// A document's cached findings: valid while the document has `seq` and settings `sgen`.
@@ -132,6 +151,7 @@ impl State {
             settings_gen: AtomicU64::new(1),
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
+            exiting: tokio::sync::Notify::new(),
         }
     }
 
@@ -271,7 +291,14 @@ impl State {
         let caps = self.caps();
         if caps.pull_diagnostics {
             if caps.diagnostic_refresh {
-                let _ = self.client.workspace_diagnostic_refresh().await;
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(
+                        CLIENT_TIMEOUT,
+                        me.client.workspace_diagnostic_refresh(),
+                    )
+                    .await;
+                });
             }
             return;
         }
@@ -441,6 +468,9 @@ impl tower::Service<Request> for Ordered {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        if req.method() == "exit" {
+            self.state.exiting.notify_one();
+        }
         let is_sync = matches!(
             req.method(),
             "textDocument/didOpen" | "textDocument/didChange" | "textDocument/didClose"
@@ -604,12 +634,16 @@ impl LanguageServer for Backend {
                 method: "workspace/didChangeWatchedFiles".to_owned(),
                 register_options: serde_json::to_value(options).ok(),
             };
-            if let Err(e) = s.client.register_capability(vec![registration]).await {
-                s.log(
-                    MessageType::WARNING,
-                    format!("mtlsguard: cannot watch mtlsguard.toml files: {e}"),
-                );
-            }
+            // Not awaited here: the handler must not hang on a client that never answers.
+            let s = s.clone();
+            tokio::spawn(async move {
+                if let Err(e) = s.client.register_capability(vec![registration]).await {
+                    s.log(
+                        MessageType::WARNING,
+                        format!("mtlsguard: cannot watch mtlsguard.toml files: {e}"),
+                    );
+                }
+            });
         }
     }
 
@@ -627,10 +661,14 @@ impl LanguageServer for Backend {
                 scope_uri: None,
                 section: Some("mtlsguard".to_owned()),
             };
-            match s.client.configuration(vec![item]).await {
-                Ok(mut values) if !values.is_empty() => value = values.swap_remove(0),
-                Ok(_) => {}
-                Err(e) => s.log(
+            match tokio::time::timeout(CLIENT_TIMEOUT, s.client.configuration(vec![item])).await {
+                Ok(Ok(mut values)) if !values.is_empty() => value = values.swap_remove(0),
+                Ok(Ok(_)) => {}
+                Err(_) => s.log(
+                    MessageType::WARNING,
+                    "mtlsguard: the client did not send the configuration in time".to_owned(),
+                ),
+                Ok(Err(e)) => s.log(
                     MessageType::WARNING,
                     format!("mtlsguard: cannot read the configuration: {e}"),
                 ),

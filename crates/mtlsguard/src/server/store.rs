@@ -4,12 +4,11 @@
 //! sent them (see `mod.rs`), so the store never needs to reorder anything.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 
 use mtlsguard_analyzer::{Language, is_arm_template, language_for_path};
 use ropey::Rope;
 use tower_lsp_server::ls_types::TextDocumentContentChangeEvent;
-use tree_sitter::{InputEdit, Parser, Point, Tree};
+use tree_sitter::{InputEdit, Point, Tree};
 
 use super::position::{self, Encoding};
 
@@ -222,36 +221,20 @@ pub fn text(rope: &Rope) -> Cow<'_, str> {
     }
 }
 
-thread_local! {
-    static PARSERS: RefCell<[Option<Parser>; 2]> = const { RefCell::new([None, None]) };
-}
-
-/// Parses the rope chunk by chunk, incrementally when `old` (already edited) is given.
+/// Parses the rope chunk by chunk (the analyzer's parser and time budget), incrementally
+/// when `old` (already edited) is given.
 pub fn parse_rope(language: Language, rope: &Rope, old: Option<&Tree>) -> Tree {
-    PARSERS.with(|cell| {
-        let mut parsers = cell.borrow_mut();
-        let slot = &mut parsers[match language {
-            Language::Bicep => 0,
-            Language::Json => 1,
-        }];
-        let parser = slot.get_or_insert_with(|| {
-            let mut p = Parser::new();
-            p.set_language(&language.ts_language())
-                .expect("bundled grammar matches the tree-sitter ABI");
-            p
-        });
-        let len = rope.len_bytes();
-        let mut read = |byte: usize, _: Point| -> &[u8] {
-            if byte >= len {
-                return &[];
-            }
-            let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
-            &chunk.as_bytes()[byte - chunk_start..]
-        };
-        parser
-            .parse_with_options(&mut read, old, None)
-            .expect("no timeout or cancellation is set, so parsing always yields a tree")
-    })
+    // A tree the parser gave up on (an empty placeholder) is no base for an incremental parse.
+    let old = old.filter(|t| t.root_node().end_byte() > 0);
+    let len = rope.len_bytes();
+    let mut read = |byte: usize| -> &[u8] {
+        if byte >= len {
+            return &[];
+        }
+        let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - chunk_start..]
+    };
+    mtlsguard_analyzer::parse_with(language, len, &mut read, old)
 }
 
 #[cfg(test)]
