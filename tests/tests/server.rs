@@ -836,3 +836,109 @@ fn exit_without_shutdown_is_an_error_exit() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit().code(), Some(0));
 }
+
+#[test]
+fn mtlsguard_toml_levels_excludes_and_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let toml = root.join("mtlsguard.toml");
+    std::fs::write(
+        &toml,
+        "exclude = [\"generated\"]\n\n[rules]\napp-service-client-cert = \"error\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("generated")).unwrap();
+    let uri = format!("file://{}/app.bicep", root.display());
+    let excluded = format!("file://{}/generated/app.bicep", root.display());
+    let mut c = Client::spawn();
+    // The editor's setting for another rule layers over the file.
+    c.initialize(
+        capabilities(false),
+        json!({ "rules": { "apim-client-cert": "info" } }),
+    );
+    c.open(&uri, "bicep", 1, APP_BICEP);
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["app-service-client-cert"]);
+    assert_eq!(diags[0]["severity"], 1, "the file makes it an error");
+    c.open(&excluded, "bicep", 1, APP_BICEP);
+    assert_eq!(c.diagnostics(&excluded, Some(1)), Vec::<Value>::new());
+
+    // The file changes on disk: open documents are re-analyzed and re-published.
+    std::fs::write(&toml, "[rules]\napp-service-client-cert = \"off\"\n").unwrap();
+    let toml_uri = format!("file://{}", toml.display());
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": toml_uri, "type": 2 }] }),
+    );
+    assert_eq!(c.diagnostics(&uri, Some(1)), Vec::<Value>::new());
+
+    // An invalid file: one warning, and the defaults.
+    std::fs::write(&toml, "[rules]\napp-service-client-cert = \"loud\"\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": toml_uri, "type": 2 }] }),
+    );
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["app-service-client-cert"]);
+    assert_eq!(diags[0]["severity"], 2);
+    c.wait_for("the config warning", |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("invalid configuration file")
+    });
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn every_rule_reports_through_the_server() {
+    let text = "\
+resource token 'Microsoft.ContainerRegistry/registries/tokens@2023-01-01-preview' = {
+  name: 'acr/token'
+  properties: {
+    credentials: {
+      certificates: []
+    }
+  }
+}
+
+resource sf 'Microsoft.ServiceFabric/clusters@2021-06-01' = {
+  name: 'sf'
+  properties: {}
+}
+
+resource cassandra 'Microsoft.DocumentDB/cassandraClusters@2023-04-15' = {
+  name: 'c'
+  properties: {
+    clientCertificates: []
+  }
+}
+";
+    let mut c = started(true);
+    let uri = "file:///w/rest.bicep";
+    c.open(uri, "bicep", 1, text);
+    let diags = c.diagnostics(uri, Some(1));
+    let mut found = codes(&diags);
+    found.dedup();
+    assert_eq!(
+        found,
+        [
+            "acr-token-client-cert",
+            "service-fabric-client-cert",
+            "cassandra-client-cert"
+        ],
+        "{diags:#?}"
+    );
+    // Rules without a fix offer only the suppression.
+    for d in &diags {
+        let actions = c.code_actions(uri, range_of(d), Some(&["quickfix"]));
+        let titles: Vec<&str> = actions.iter().map(title).collect();
+        assert!(
+            titles.iter().all(|t| t.starts_with("Disable ")),
+            "{titles:?}"
+        );
+        assert!(!titles.is_empty());
+    }
+    c.shutdown();
+}

@@ -4,7 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mtlsguard_analyzer::{
-    Document, Finding, Language, Level, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze,
+    Document, FILE_ERROR, Finding, Language, Level, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze,
 };
 use ropey::Rope;
 use serde_json::{Value, json};
@@ -63,6 +63,23 @@ pub fn findings(snap: &Snapshot, settings: &Effective) -> Result<Vec<Finding>, S
     let Some((language, tree)) = &snap.tree else {
         return Ok(Vec::new());
     };
+    if settings.excluded {
+        return Ok(Vec::new());
+    }
+    let len = snap.rope.len_bytes() as u64;
+    if len > settings.max_file_size {
+        return Ok(vec![Finding {
+            rule: FILE_ERROR,
+            level: Level::Error,
+            message: format!(
+                "file is too large to analyze ({len} bytes; the limit is {} bytes, set with max-file-size in mtlsguard.toml)",
+                settings.max_file_size
+            ),
+            range: 0..0,
+            related: Vec::new(),
+            fix: None,
+        }]);
+    }
     guarded(|| {
         let text = store::text(&snap.rope);
         if panic_marker().is_some_and(|m| text.contains(m)) {

@@ -14,6 +14,8 @@ mod settings;
 mod store;
 mod transport;
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,11 +24,13 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use futures::future::BoxFuture;
-use mtlsguard_analyzer::{Finding, Settings, syntax_tree_dump};
+use mtlsguard_analyzer::{Finding, syntax_tree_dump};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Request, Response};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server as Transport};
+
+use crate::config::ConfigCache;
 
 use self::actions::{EditCaps, FIX_ALL_KIND};
 use self::analysis::{DiagnosticCaps, Snapshot};
@@ -128,6 +132,10 @@ pub struct State {
     /// Serializes publishing, so the "still current?" check and the send are one step.
     publish: tokio::sync::Mutex<()>,
     shutdown: AtomicBool,
+    /// `mtlsguard.toml` discovery and loading, per folder.
+    configs: Mutex<ConfigCache>,
+    /// Config files whose errors were logged (once per change).
+    config_errors: Mutex<HashSet<PathBuf>>,
     /// Signalled at `exit` and at the end of stdin.
     exiting: tokio::sync::Notify,
 }
@@ -152,6 +160,8 @@ impl State {
             publish: tokio::sync::Mutex::new(()),
             shutdown: AtomicBool::new(false),
             exiting: tokio::sync::Notify::new(),
+            configs: Mutex::new(ConfigCache::new()),
+            config_errors: Mutex::new(HashSet::new()),
         }
     }
 
@@ -168,13 +178,42 @@ impl State {
         tokio::spawn(async move { me.client.log_message(typ, message).await });
     }
 
-    fn settings_for(&self, _uri: &Uri) -> Effective {
+    /// The settings of one document: the editor's over its `mtlsguard.toml` (found as the
+    /// CLI finds it) over the defaults. An invalid file is logged once and ignored.
+    fn settings_for(self: &Arc<Self>, uri: &Uri) -> Effective {
         let client = self
             .client_settings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        client.over(&Settings::default())
+        let path = (uri.scheme().as_str() == "file")
+            .then(|| uri.to_file_path().map(|p| p.into_owned()))
+            .flatten();
+        let Some(path) = path else {
+            return client.over_config(None, None);
+        };
+        let found = self
+            .configs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .for_file(&path);
+        match found {
+            Ok(config) => client.over_config(Some(&config), Some(&path)),
+            Err(e) => {
+                let first = self
+                    .config_errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(e.path.clone());
+                if first {
+                    self.log(
+                        MessageType::WARNING,
+                        format!("mtlsguard: ignoring an invalid configuration file: {e}"),
+                    );
+                }
+                client.over_config(None, None)
+            }
+        }
     }
 
     fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
@@ -286,6 +325,14 @@ impl State {
 
     /// Re-analyzes every open document (settings or a config file changed).
     async fn settings_changed(self: &Arc<Self>) {
+        self.configs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.config_errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.settings_gen.fetch_add(1, Ordering::SeqCst);
         self.cache.clear();
         let caps = self.caps();

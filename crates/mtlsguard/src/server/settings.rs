@@ -24,6 +24,10 @@ pub struct ClientSettings {
 pub struct Effective {
     pub analyzer: Settings,
     pub show_syntax_errors: bool,
+    /// An `exclude` glob of the document's `mtlsguard.toml` matches it: no diagnostics.
+    pub excluded: bool,
+    /// Documents larger than this get one `file-error` instead of analysis.
+    pub max_file_size: u64,
 }
 
 impl ClientSettings {
@@ -96,7 +100,26 @@ impl ClientSettings {
         Effective {
             analyzer,
             show_syntax_errors: self.show_syntax_errors,
+            excluded: false,
+            max_file_size: mtlsguard_analyzer::DEFAULT_MAX_FILE_SIZE as u64,
         }
+    }
+
+    /// Layers these settings over the `mtlsguard.toml` that applies to `path` (if any).
+    pub fn over_config(
+        &self,
+        config: Option<&crate::config::Config>,
+        path: Option<&std::path::Path>,
+    ) -> Effective {
+        let Some(config) = config else {
+            return self.over(&Settings::default());
+        };
+        let mut eff = self.over(&config.settings);
+        eff.excluded = path.is_some_and(|p| config.is_excluded(p));
+        if let Some(max) = config.max_file_size {
+            eff.max_file_size = max;
+        }
+        eff
     }
 }
 
