@@ -172,3 +172,93 @@ pub fn diagnostics(
         .map(|f| diagnostic(snap, f, enc, caps))
         .collect()
 }
+
+#[cfg(test)]
+mod bench {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use mtlsguard_analyzer::Settings;
+    use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
+
+    use super::*;
+    use crate::server::settings::ClientSettings;
+    use crate::server::store::{Doc, Kind};
+
+    fn stats(mut v: Vec<Duration>) -> String {
+        v.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+            ms(v[v.len() / 2]),
+            ms(v[v.len() * 9 / 10]),
+            ms(v[v.len() - 1])
+        )
+    }
+
+    /// Per-edit cost on the largest corpus files (run in release with `--ignored --nocapture`):
+    /// one keystroke applied to the rope and the tree, the incremental re-parse, then the
+    /// full analysis (text materialized, findings computed) — what each `didChange` costs.
+    #[test]
+    #[ignore]
+    fn per_edit_cost() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+        let files = [
+            (
+                "Azure+bicep-registry-modules/avm/ptn/aca-lza/hosting-environment/main.json",
+                Kind::Json,
+            ),
+            (
+                "Azure+bicep/src/Bicep.Core.Samples/Files/baselines/LargeTemplate_Stress_LF/main.syntax.bicep",
+                Kind::Bicep,
+            ),
+        ];
+        let settings = ClientSettings::default().over(&Settings::default());
+        for (rel, kind) in files {
+            let Ok(text) = std::fs::read_to_string(corpus.join(rel)) else {
+                eprintln!("skipped: {rel} not found");
+                continue;
+            };
+            let t = Instant::now();
+            let mut doc = Doc::open(kind, &text, 0, 0);
+            let open = t.elapsed();
+            let lines = doc.rope.len_lines() as u32;
+            let (mut edits, mut analyses, mut totals) = (Vec::new(), Vec::new(), Vec::new());
+            let mut findings_count = 0;
+            for i in 0..40u32 {
+                // Type a space at the start of lines spread over the file.
+                let line = i * (lines - 1) / 40;
+                let change = TextDocumentContentChangeEvent {
+                    range: Some(Range::new(Position::new(line, 0), Position::new(line, 0))),
+                    range_length: None,
+                    text: " ".into(),
+                };
+                let t = Instant::now();
+                doc.apply_changes(i as i32 + 1, &[change], Encoding::Utf16, i as u64 + 1)
+                    .unwrap();
+                let edit = t.elapsed();
+                let snap = Snapshot {
+                    uri: "file:///bench".parse().unwrap(),
+                    rope: doc.rope.clone(),
+                    tree: doc.language().zip(doc.tree.clone()),
+                    version: doc.version,
+                    seq: doc.seq,
+                };
+                let t2 = Instant::now();
+                findings_count = findings(&snap, &settings).unwrap().len();
+                let analysis = t2.elapsed();
+                edits.push(edit);
+                analyses.push(analysis);
+                totals.push(t.elapsed());
+            }
+            eprintln!(
+                "{rel} ({} bytes, {lines} lines, {findings_count} findings)\n  open (full parse): {:.1} ms\n  edit + incremental re-parse: {}\n  analysis: {}\n  per edit total: {}",
+                text.len(),
+                open.as_secs_f64() * 1000.0,
+                stats(edits),
+                stats(analyses),
+                stats(totals)
+            );
+        }
+    }
+}

@@ -156,7 +156,7 @@ impl Doc {
     fn reparse(&mut self, incremental: bool) {
         let language = match self.kind {
             Kind::Bicep => Language::Bicep,
-            Kind::Json if is_arm_template(&text(&self.rope)) => Language::Json,
+            Kind::Json if is_template(&self.rope) => Language::Json,
             _ => {
                 self.tree = None;
                 return;
@@ -174,6 +174,19 @@ impl Doc {
     fn point(&self, byte: usize) -> Point {
         ts_point(&self.rope, byte, self.lone_cr == 0)
     }
+}
+
+/// [`is_arm_template`] without copying a large document on every change: `$schema` comes
+/// first in practice, and a match in a prefix is a match in the whole text.
+fn is_template(rope: &Rope) -> bool {
+    const PREFIX: usize = 64 * 1024;
+    if rope.len_bytes() > PREFIX {
+        let end = rope.byte_to_char(PREFIX);
+        if is_arm_template(&rope.slice(..end).to_string()) {
+            return true;
+        }
+    }
+    is_arm_template(&text(rope))
 }
 
 /// The tree-sitter point of `byte`; `lf_only` says the rope's lines are tree-sitter's rows.
