@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 use futures::future::BoxFuture;
 use mtlsguard_analyzer::{Finding, syntax_tree_dump};
 use serde_json::Value;
@@ -121,6 +121,8 @@ struct Caps {
 pub struct State {
     client: Client,
     docs: DashMap<Uri, Doc>,
+    /// Documents with an analysis task that has not taken its snapshot yet.
+    scheduled: DashSet<Uri>,
     /// Findings of the documents' current states (see [`Cached`]).
     cache: DashMap<Uri, Cached>,
     /// Source of `Doc::seq`.
@@ -153,6 +155,7 @@ impl State {
             client,
             docs: DashMap::new(),
             cache: DashMap::new(),
+            scheduled: DashSet::new(),
             seq: AtomicU64::new(1),
             caps: OnceLock::new(),
             client_settings: Mutex::new(ClientSettings::default()),
@@ -289,8 +292,9 @@ impl State {
         if caps.pull_diagnostics {
             return;
         }
+        // From here on, a new change schedules a new task (at most one waits per document).
+        self.scheduled.remove(&uri);
         let sgen = self.settings_gen.load(Ordering::SeqCst);
-        // Coalescing: a newer change has its own task, so a stale snapshot is skipped.
         let Some(snap) = self.snapshot(&uri) else {
             return;
         };
@@ -320,7 +324,11 @@ impl State {
         if self.caps().pull_diagnostics {
             return;
         }
-        tokio::spawn(self.clone().publish_current(uri));
+        // Coalescing: while a task for this document has not started yet, it will see
+        // this change too, so no second one is needed.
+        if self.scheduled.insert(uri.clone()) {
+            tokio::spawn(self.clone().publish_current(uri));
+        }
     }
 
     /// Re-analyzes every open document (settings or a config file changed).
