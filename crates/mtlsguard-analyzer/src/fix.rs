@@ -57,6 +57,22 @@ impl NewValue {
     }
 }
 
+impl NewValue {
+    /// On one line, for objects written on one line: `{ clientCertEnabled: true }`.
+    fn render_inline(&self, lang: Language) -> String {
+        match self {
+            NewValue::Object(props) => {
+                let body: Vec<String> = props
+                    .iter()
+                    .map(|(k, v)| property(lang, k, &v.render_inline(lang)))
+                    .collect();
+                format!("{{ {} }}", body.join(", "))
+            }
+            _ => self.render(lang, "", "", "\n"),
+        }
+    }
+}
+
 fn property(lang: Language, key: &str, value: &str) -> String {
     match lang {
         Language::Bicep => format!("{key}: {value}"),
@@ -161,14 +177,17 @@ pub(crate) fn insert_property(
             new_text: format!("{eol}{inner}{prop}"),
         }];
     };
-    // A trailing comma after the last property (JSON tolerates them; keep the style).
+    // A trailing comma after the last property (JSON tolerates them; keep the style),
+    // possibly after a comment: `"a": 1 /* why */,`.
     let after_last = last.range.end;
-    let trailing_comma = text[after_last..close].trim_start().starts_with(',');
+    let comma_at = skip_trivia(text, after_last, close);
+    let trailing_comma = text.as_bytes().get(comma_at) == Some(&b',') && comma_at < close;
+    let after_comma = comma_at + 1;
     if single_line {
-        let prop = property(lang, key, &value.render(lang, outer_indent, unit, eol));
+        let prop = property(lang, key, &value.render_inline(lang));
         return match (lang, trailing_comma) {
             (Language::Json, true) => {
-                let comma = after_last + text[after_last..].find(',').unwrap_or(0) + 1;
+                let comma = after_comma;
                 vec![Edit {
                     range: comma..comma,
                     new_text: format!(" {prop},"),
@@ -188,13 +207,18 @@ pub(crate) fn insert_property(
     let prop = property(lang, key, &value.render(lang, &indent, unit, eol));
     let mut edits = Vec::new();
     let end_of_line = line_end(text, after_last);
-    let at = if close < end_of_line {
+    let right_after = if trailing_comma {
+        after_comma
+    } else {
+        after_last
+    };
+    // A block comment that opens on this line and closes on a later one: the end of the
+    // line is inside it, so insert right after the property instead.
+    let rest = &text[right_after..end_of_line.max(right_after)];
+    let open_comment = rest.find("/*").is_some_and(|i| !rest[i..].contains("*/"));
+    let at = if close < end_of_line || open_comment {
         // The closing brace shares the last property's line: insert right after it.
-        if trailing_comma {
-            after_last + text[after_last..].find(',').unwrap_or(0) + 1
-        } else {
-            after_last
-        }
+        right_after
     } else {
         end_of_line
     };
@@ -204,7 +228,7 @@ pub(crate) fn insert_property(
             new_text: ",".into(),
         });
     }
-    let new_text = if close < end_of_line {
+    let new_text = if close < end_of_line && !open_comment {
         format!(
             "{eol}{indent}{prop}{}{eol}{outer_indent}",
             if lang == Language::Json && trailing_comma {
@@ -228,6 +252,24 @@ pub(crate) fn insert_property(
         new_text,
     });
     edits
+}
+
+/// The first offset at or after `from` (and before `limit`) that is neither blank nor
+/// inside a comment.
+fn skip_trivia(text: &str, mut from: usize, limit: usize) -> usize {
+    while from < limit {
+        let rest = &text[from..limit];
+        let trimmed = rest.trim_start();
+        from += rest.len() - trimmed.len();
+        if let Some(r) = trimmed.strip_prefix("//") {
+            from += 2 + r.find(['\n', '\r']).unwrap_or(r.len());
+        } else if let Some(r) = trimmed.strip_prefix("/*") {
+            from += 2 + r.find("*/").map_or(r.len(), |i| i + 2);
+        } else {
+            break;
+        }
+    }
+    from.min(limit)
 }
 
 /// Applies non-overlapping edits (sorted here); overlapping ones are an error.
@@ -281,5 +323,92 @@ pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String,
     match apply_edits(text, &edits) {
         Ok(t) => (t, applied),
         Err(_) => (text.to_owned(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Fix, Level};
+
+    fn edit(range: std::ops::Range<usize>, text: &str) -> Edit {
+        Edit {
+            range,
+            new_text: text.to_owned(),
+        }
+    }
+
+    fn finding(edits: Vec<Edit>, safe: bool) -> Finding {
+        Finding {
+            rule: "app-service-client-cert",
+            level: Level::Warning,
+            message: String::new(),
+            range: 0..0,
+            related: Vec::new(),
+            fix: Some(Fix {
+                title: String::new(),
+                edits,
+                safe,
+            }),
+        }
+    }
+
+    #[test]
+    fn apply_edits_sorts_and_applies() {
+        let out = apply_edits(
+            "abcdef",
+            &[edit(4..5, "E"), edit(0..1, "A"), edit(2..2, "+")],
+        );
+        assert_eq!(out.unwrap(), "Ab+cdEf");
+        // Touching edits and several inserts at one point are fine, in the given order.
+        let out = apply_edits("abc", &[edit(1..2, "X"), edit(2..2, "1"), edit(2..2, "2")]);
+        assert_eq!(out.unwrap(), "aX12c");
+        assert_eq!(apply_edits("abc", &[]).unwrap(), "abc");
+    }
+
+    #[test]
+    fn apply_edits_rejects_bad_edits() {
+        // Overlapping.
+        assert!(apply_edits("abcdef", &[edit(1..3, "x"), edit(2..4, "y")]).is_err());
+        // Past the end, or reversed.
+        assert!(apply_edits("abc", &[edit(2..4, "x")]).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = edit(2..1, "x");
+        assert!(apply_edits("abc", &[reversed]).is_err());
+        // Inside a multi-byte character.
+        assert!(apply_edits("é", &[edit(1..2, "e")]).is_err());
+    }
+
+    #[test]
+    fn fix_all_takes_non_conflicting_fixes_and_leaves_the_rest_for_next_round() {
+        let text = "0123456789";
+        let findings = vec![
+            finding(vec![edit(1..3, "a")], true),
+            // Overlaps the first: left for the next round.
+            finding(vec![edit(2..4, "b")], true),
+            // Touches the first at its end: two inserts at one point may both create the
+            // same parent object, so touching counts as a conflict too.
+            finding(vec![edit(3..3, "c")], true),
+            finding(vec![edit(6..7, "d"), edit(9..9, "!")], true),
+            // Not safe: only with unsafe_fixes.
+            finding(vec![edit(4..5, "u")], false),
+        ];
+        let (out, n) = fix_all(text, &findings, false);
+        assert_eq!((out.as_str(), n), ("0a345d78!9", 2));
+        let (out, n) = fix_all(text, &findings, true);
+        assert_eq!((out.as_str(), n), ("0a3u5d78!9", 3));
+    }
+
+    #[test]
+    fn fix_all_ignores_findings_without_fix_and_keeps_text_on_a_broken_fix() {
+        let mut plain = finding(Vec::new(), true);
+        plain.fix = None;
+        assert_eq!(fix_all("abc", &[plain], true), ("abc".to_owned(), 0));
+        // One fix whose own edits overlap cannot be applied: nothing changes.
+        let broken = finding(vec![edit(0..2, "x"), edit(1..3, "y")], true);
+        assert_eq!(fix_all("abc", &[broken], true), ("abc".to_owned(), 0));
+        // A fix reaching past the end likewise.
+        let past = finding(vec![edit(2..9, "x")], true);
+        assert_eq!(fix_all("abc", &[past], true), ("abc".to_owned(), 0));
     }
 }

@@ -18,7 +18,8 @@ use std::ops::Range;
 pub use fix::{apply_edits, fix_all};
 pub use line_index::LineIndex;
 pub use parse::{
-    Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_with,
+    Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
+    parse_with,
 };
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
@@ -138,11 +139,24 @@ impl Settings {
 /// Analyzes a parsed document: every enabled rule, suppressions, unused suppressions and
 /// syntax errors, sorted by position.
 pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
-    let mut findings = rules::run(doc, settings);
-    suppress::apply(doc, settings, &mut findings);
-    if settings.level(SYNTAX_ERROR) != Level::Off {
-        findings.extend(syntax::errors(doc, settings.level(SYNTAX_ERROR)));
+    let model = lower::lower(doc);
+    let mut findings = rules::run(doc, &model, settings);
+    // Syntax errors first, so a directive can suppress them like any finding (useful for
+    // newer Bicep syntax the grammar cannot read) and is not reported unused.
+    let level = settings.level(SYNTAX_ERROR);
+    if level != Level::Off {
+        if gave_up(doc.tree, doc.text) {
+            findings.extend(
+                model
+                    .chunk_errors
+                    .into_iter()
+                    .map(|f| Finding { level, ..f }),
+            );
+        } else {
+            findings.extend(syntax::errors(doc, level));
+        }
     }
+    suppress::apply(doc, settings, &mut findings);
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
@@ -161,8 +175,9 @@ pub fn declared_resource_starts(doc: &Document<'_>) -> Vec<usize> {
         .collect()
 }
 
-/// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`.
+/// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`
+/// deterministically (see [`parse_for_check`]).
 pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
-    let tree = parse(language, text, None);
+    let tree = parse_for_check(language, text);
     analyze(&Document::new(language, text, &tree), settings)
 }

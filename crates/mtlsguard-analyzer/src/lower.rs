@@ -41,6 +41,16 @@ fn children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
         .filter(|n| !n.is_extra() && !n.is_error() && !n.is_missing())
 }
 
+/// An array of the elements that parsed. When nothing parsed but something is there, it
+/// is unknown, not empty: `[ <garbage> ]` must not read as an empty list.
+fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
+    if items.is_empty() && crate::syntax::has_real_error(doc, node) {
+        ValueKind::Expr
+    } else {
+        ValueKind::Array(items)
+    }
+}
+
 pub(crate) mod bicep {
     use super::*;
 
@@ -58,7 +68,8 @@ pub(crate) mod bicep {
             lower_statement(doc, child, model);
             covered.push(child.byte_range());
         }
-        if covered.len() == root.named_child_count() && !crate::parse::gave_up(doc.tree, doc.text) {
+        let gave_up = crate::parse::gave_up(doc.tree, doc.text);
+        if covered.len() == root.named_child_count() && !gave_up {
             return;
         }
         // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
@@ -91,10 +102,9 @@ pub(crate) mod bicep {
                 let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
                 if let Some(t) =
                     crate::parse::parse_range(doc.language, patched, start..end, from, to)
+                    && !t.root_node().has_error()
                 {
-                    if !t.root_node().has_error() {
-                        tree = t;
-                    }
+                    tree = t;
                 }
             }
             // Nodes of a tree parsed from the patched text still index the original text:
@@ -104,6 +114,12 @@ pub(crate) mod bicep {
                 ..*doc
             };
             lower_statements(&sub, tree.root_node(), model, 0);
+            if gave_up {
+                // No whole-file tree to report syntax errors from: report the chunks'.
+                model
+                    .chunk_errors
+                    .extend(crate::syntax::errors(&sub, crate::Level::Info));
+            }
         }
     }
 
@@ -269,7 +285,7 @@ pub(crate) mod bicep {
             } else {
                 &mut symbols.vars
             };
-            list.push((name, Definition { value }));
+            list.push((name, Definition { value, scope: 0 }));
         }
     }
 
@@ -316,6 +332,7 @@ pub(crate) mod bicep {
             Object {
                 range: body.byte_range(),
                 props: Vec::new(),
+                has_error: false,
             }
         };
         // Nested resources live in the body as `object_property > resource_declaration`.
@@ -384,6 +401,12 @@ pub(crate) mod bicep {
         if node.has_error() {
             return None;
         }
+        // A multi-line string drops the line break right after its opening quotes.
+        if text(doc, node).starts_with("'''")
+            && let Some(rest) = out.strip_prefix("\r\n").or_else(|| out.strip_prefix('\n'))
+        {
+            return Some(rest.to_owned());
+        }
         Some(out)
     }
 
@@ -404,7 +427,9 @@ pub(crate) mod bicep {
             "null" => ValueKind::Null,
             "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(
+            "array" => array(
+                doc,
+                node,
                 children(node)
                     .filter(|c| c.kind() != "decorators")
                     .map(|c| lower_value(doc, c, depth + 1))
@@ -445,6 +470,7 @@ pub(crate) mod bicep {
         Object {
             range: node.byte_range(),
             props,
+            has_error: crate::syntax::has_real_error(doc, node),
         }
     }
 }
@@ -457,7 +483,7 @@ pub(crate) mod json {
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
         };
-        lower_template(doc, obj, None, None, model, 0);
+        lower_template(doc, obj, None, Given::Defaults, model, 0);
     }
 
     /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
@@ -481,6 +507,19 @@ pub(crate) mod json {
         member(doc, obj, key).filter(|v| v.kind() == "object")
     }
 
+    /// Where a template's parameter values come from.
+    #[derive(Clone, Copy)]
+    enum Given<'o> {
+        /// Nothing supplies them here: the defaults apply (the file itself, or an
+        /// inner-scope deployment that passes no parameters).
+        Defaults,
+        /// An inner-scope deployment's `parameters` object, evaluated in `scope`.
+        Values(&'o Object, usize),
+        /// Supplied in a way we cannot read (`parametersLink`, an expression): no
+        /// parameter resolves, since a default would be a guess.
+        Unknown,
+    }
+
     /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
     /// Works on nodes: only parameters, variables and the bodies of resources some rule
     /// checks become model values, so a 3 MB template costs little more than its parse.
@@ -488,7 +527,7 @@ pub(crate) mod json {
         doc: &Document<'_>,
         template: Node<'_>,
         parent: Option<usize>,
-        given: Option<&Object>,
+        given: Given<'_>,
         model: &mut Model,
         depth: usize,
     ) {
@@ -503,22 +542,37 @@ pub(crate) mod json {
         if let Some(params) = member_object(doc, template, "parameters") {
             let params = lower_object(doc, params, depth + 1);
             for p in &params.props {
-                // An inner-scope deployment's own parameter values win over the defaults.
-                let supplied = given
-                    .and_then(|g| {
-                        g.props
+                let default = || {
+                    let v = p.value.as_object()?.get("defaultValue")?;
+                    Some((v, scope))
+                };
+                let value = match given {
+                    Given::Defaults => default(),
+                    // A parameter the deployment names replaces the default, whatever
+                    // form it takes (a Key Vault `reference` is no literal).
+                    Given::Values(values, caller) => {
+                        match values
+                            .props
                             .iter()
                             .rev()
                             .find(|q| q.key.eq_ignore_ascii_case(&p.key))
-                    })
-                    .and_then(|q| q.value.as_object())
-                    .and_then(|o| o.get("value"));
-                let default = p.value.as_object().and_then(|o| o.get("defaultValue"));
-                if let Some(v) = supplied.or(default) {
+                        {
+                            Some(q) => q
+                                .value
+                                .as_object()
+                                .and_then(|o| o.get("value"))
+                                .map(|v| (v, caller)),
+                            None => default(),
+                        }
+                    }
+                    Given::Unknown => None,
+                };
+                if let Some((v, scope)) = value {
                     symbols.params.push((
                         p.key.clone(),
                         Definition {
                             value: v.value.clone(),
+                            scope,
                         },
                     ));
                 }
@@ -526,7 +580,13 @@ pub(crate) mod json {
         }
         if let Some(vars) = member_object(doc, template, "variables") {
             for v in lower_object(doc, vars, depth + 1).props {
-                symbols.vars.push((v.key, Definition { value: v.value }));
+                symbols.vars.push((
+                    v.key,
+                    Definition {
+                        value: v.value,
+                        scope,
+                    },
+                ));
             }
         }
         model.scopes.push(symbols);
@@ -588,34 +648,47 @@ pub(crate) mod json {
             Some(p) if !short.contains('/') => format!("{p}/{short}"),
             _ => short,
         };
-        let api_version = member(doc, obj, "apiVersion").and_then(|n| string(doc, n));
+        // An expression (`[parameters('v')]`) is no version.
+        let api_version = member(doc, obj, "apiVersion")
+            .and_then(|n| string(doc, n))
+            .and_then(|s| match arm_string(s) {
+                ValueKind::Str(v) => Some(v),
+                _ => None,
+            });
         let existing = member(doc, obj, "existing").is_some_and(|n| n.kind() == "true");
         if let Some(children) = member(doc, obj, "resources") {
             lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
         }
-        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-            if let Some(props) = member_object(doc, obj, "properties") {
-                if let Some(template) = member_object(doc, props, "template") {
-                    let inner = member_object(doc, props, "expressionEvaluationOptions")
-                        .and_then(|o| member(doc, o, "scope"))
-                        .and_then(|n| string(doc, n))
-                        .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
-                    let given = if inner {
-                        member_object(doc, props, "parameters")
-                            .map(|p| lower_object(doc, p, depth + 1))
-                    } else {
-                        None
-                    };
-                    lower_template(
-                        doc,
-                        template,
-                        (!inner).then_some(scope),
-                        given.as_ref(),
-                        model,
-                        depth + 1,
-                    );
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(props) = member_object(doc, obj, "properties")
+            && let Some(template) = member_object(doc, props, "template")
+        {
+            let inner = member_object(doc, props, "expressionEvaluationOptions")
+                .and_then(|o| member(doc, o, "scope"))
+                .and_then(|n| string(doc, n))
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+            let values =
+                member_object(doc, props, "parameters").map(|p| lower_object(doc, p, depth + 1));
+            let given = if !inner {
+                // Outer scope: the template reads the deploying template's symbols.
+                Given::Defaults
+            } else if member(doc, props, "parametersLink").is_some() {
+                Given::Unknown
+            } else {
+                match (&values, member(doc, props, "parameters")) {
+                    (Some(o), _) => Given::Values(o, scope),
+                    (None, None) => Given::Defaults,
+                    (None, Some(_)) => Given::Unknown,
                 }
-            }
+            };
+            lower_template(
+                doc,
+                template,
+                (!inner).then_some(scope),
+                given,
+                model,
+                depth + 1,
+            );
         }
         let body = if crate::rules::is_relevant(&ty) {
             lower_object(doc, obj, depth + 1)
@@ -623,6 +696,7 @@ pub(crate) mod json {
             Object {
                 range: obj.byte_range(),
                 props: Vec::new(),
+                has_error: false,
             }
         };
         model.resources.push(Resource {
@@ -636,36 +710,89 @@ pub(crate) mod json {
         });
     }
 
-    /// Decodes a JSON string node (escapes included); `None` if malformed.
-    pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
-        let mut out = String::new();
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "string_content" => out.push_str(text(doc, child)),
-                "escape_sequence" => {
-                    let esc = text(doc, child);
-                    match esc.as_bytes().get(1) {
-                        Some(b'n') => out.push('\n'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'b') => out.push('\u{8}'),
-                        Some(b'f') => out.push('\u{c}'),
-                        Some(b'u') => {
-                            // Lone surrogates cannot be represented: U+FFFD, as serde_json's lossy mode.
-                            let c = u32::from_str_radix(esc.get(2..6)?, 16)
-                                .ok()
-                                .and_then(char::from_u32);
-                            out.push(c.unwrap_or('\u{fffd}'));
+    /// The text between the quotes of a string node that tree-sitter-json rejected only
+    /// because it spans lines: Azure's parser accepts raw line breaks in strings (multi-line
+    /// expressions are common), so such a string is a string, not a syntax error.
+    pub(crate) fn multiline_string<'a>(doc: &Document<'a>, node: Node<'_>) -> Option<&'a str> {
+        if node.kind() != "string" || !node.has_error() {
+            return None;
+        }
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains(['\n', '\r']) {
+            return None;
+        }
+        // Every quote inside must be escaped, the closing one must not be: otherwise the
+        // node spans more than one string (or none), and the error is real.
+        let mut escaped = false;
+        for c in inner.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return None,
+                _ => {}
+            }
+        }
+        (!escaped).then_some(inner)
+    }
+
+    /// Decodes JSON string text between the quotes (escapes, raw line breaks kept);
+    /// `None` for a malformed escape.
+    fn unescape(inner: &str) -> Option<String> {
+        fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+            let mut v = 0;
+            for _ in 0..4 {
+                v = v * 16 + chars.next()?.to_digit(16)?;
+            }
+            Some(v)
+        }
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next()? {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let hi = hex4(&mut chars)?;
+                    let c = if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate pairs with the low one that follows it.
+                        let mut look = chars.clone();
+                        match (look.next(), look.next(), hex4(&mut look)) {
+                            (Some('\\'), Some('u'), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                                chars = look;
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            }
+                            _ => None,
                         }
-                        Some(&c) => out.push(c as char),
-                        None => return None,
-                    }
+                    } else {
+                        char::from_u32(hi)
+                    };
+                    // A lone surrogate cannot be represented: U+FFFD, as lossy decoders do.
+                    out.push(c.unwrap_or('\u{fffd}'));
                 }
-                _ => return None,
+                c => out.push(c),
             }
         }
         Some(out)
+    }
+
+    /// Decodes a JSON string node (escapes included); `None` if malformed. Decoded from
+    /// the text: the grammar splits `\u0069` into an escape `\u` and content `0069`.
+    pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
+        if let Some(inner) = multiline_string(doc, node) {
+            return unescape(inner);
+        }
+        if node.kind() != "string" || node.has_error() {
+            return None;
+        }
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        unescape(inner)
     }
 
     fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
@@ -683,7 +810,9 @@ pub(crate) mod json {
             "number" => ValueKind::Number,
             "null" => ValueKind::Null,
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => ValueKind::Array(
+            "array" => array(
+                doc,
+                node,
                 children(node)
                     .map(|c| lower_value(doc, c, depth + 1))
                     .collect(),
@@ -707,17 +836,18 @@ pub(crate) mod json {
             ("parameters", SymbolRef::Param as fn(String) -> SymbolRef),
             ("variables", SymbolRef::Var as fn(String) -> SymbolRef),
         ] {
+            // ARM function names are case-insensitive: `[Parameters('x')]` works too.
             if let Some(arg) = inner
-                .strip_prefix(func)
-                .map(str::trim_start)
+                .get(..func.len())
+                .filter(|head| head.eq_ignore_ascii_case(func))
+                .map(|_| inner[func.len()..].trim_start())
                 .and_then(|r| r.strip_prefix('('))
                 .and_then(|r| r.strip_suffix(')'))
                 .map(str::trim)
                 .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+                && !arg.contains('\'')
             {
-                if !arg.contains('\'') {
-                    return ValueKind::Ref(make(arg.to_owned()));
-                }
+                return ValueKind::Ref(make(arg.to_owned()));
             }
         }
         ValueKind::Expr
@@ -748,6 +878,51 @@ pub(crate) mod json {
         Object {
             range: node.byte_range(),
             props,
+            has_error: crate::syntax::has_real_error(doc, node),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    /// Decodes the JSON string literal `src` as the analyzer does.
+    fn decode(src: &str) -> Option<String> {
+        let text = format!("{{\"k\": {src}}}");
+        let tree = parse(Language::Json, &text, None);
+        let doc = Document::new(Language::Json, &text, &tree);
+        let value = tree
+            .root_node()
+            .named_child(0)?
+            .named_child(0)?
+            .child_by_field_name("value")?;
+        json::string(&doc, value)
+    }
+
+    #[test]
+    fn json_strings_decode_every_escape() {
+        assert_eq!(decode(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(decode(r#""Req\u0075ired""#).as_deref(), Some("Required"));
+        assert_eq!(decode(r#""a\"b\\c\/d""#).as_deref(), Some("a\"b\\c/d"));
+        assert_eq!(
+            decode(r#""\n\r\t\b\f""#).as_deref(),
+            Some("\n\r\t\u{8}\u{c}")
+        );
+        // A surrogate pair is one character; a lone surrogate is U+FFFD.
+        assert_eq!(decode(r#""\ud834\udd1e""#).as_deref(), Some("𝄞"));
+        assert_eq!(decode(r#""\ud834x""#).as_deref(), Some("\u{fffd}x"));
+        assert_eq!(decode(r#""\udd1e""#).as_deref(), Some("\u{fffd}"));
+        // Raw line breaks inside a string are accepted, as Azure accepts them.
+        assert_eq!(decode("\"a\nb\"").as_deref(), Some("a\nb"));
+        assert_eq!(decode(r#""""#).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn malformed_json_strings_are_not_literals() {
+        assert_eq!(decode(r#""\u00zz""#), None);
+        assert_eq!(decode(r#""\u+041""#), None);
+        assert_eq!(decode(r#""unterminated"#), None);
     }
 }

@@ -37,6 +37,9 @@ pub struct Object {
     /// From `{` through `}`.
     pub range: Range<usize>,
     pub props: Vec<Property>,
+    /// Some text inside did not parse. A property may hide in it, so its absence from
+    /// `props` proves nothing: no "missing" finding may rest on this object.
+    pub has_error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +108,9 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
     pub value: Value,
+    /// The scope `value` is evaluated in: where it is written, which for a value an
+    /// inner-scope deployment passes to its template is the deploying template.
+    pub scope: usize,
 }
 
 /// Parameters and variables of one template (Bicep file or ARM template scope).
@@ -121,6 +127,8 @@ pub struct Symbols {
 pub struct Model {
     pub resources: Vec<Resource>,
     pub scopes: Vec<Symbols>,
+    /// Syntax errors of the declaration-by-declaration parse, when there is no whole tree.
+    pub chunk_errors: Vec<crate::Finding>,
 }
 
 /// A literal reached from a property value, possibly through params/vars.
@@ -140,7 +148,7 @@ impl Model {
             let ValueKind::Ref(r) = &current.kind else {
                 break;
             };
-            let Some((def, def_scope)) = self.lookup(scope, r) else {
+            let Some(def) = self.lookup(scope, r) else {
                 return Resolved {
                     value: current,
                     via,
@@ -148,7 +156,7 @@ impl Model {
             };
             current = &def.value;
             via = Some(def.value.range.clone());
-            scope = def_scope;
+            scope = def.scope;
         }
         Resolved {
             value: current,
@@ -156,7 +164,7 @@ impl Model {
         }
     }
 
-    fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<(&Definition, usize)> {
+    fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<&Definition> {
         let mut s = scope;
         // Outer-scope nested templates evaluate in their parent's scope; bounded hops.
         for _ in 0..64 {
@@ -183,13 +191,12 @@ impl Model {
                 })
                 .map(|(_, d)| d)
         }
-        let found = match r {
+        match r {
             SymbolRef::Param(n) => find(&symbols.params, n, false),
             SymbolRef::Var(n) => find(&symbols.vars, n, false),
             SymbolRef::Ident(n) => {
                 find(&symbols.params, n, true).or_else(|| find(&symbols.vars, n, true))
             }
-        };
-        found.map(|d| (d, s))
+        }
     }
 }

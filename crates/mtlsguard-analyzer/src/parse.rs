@@ -119,6 +119,21 @@ pub fn parse_with<T: AsRef<[u8]>>(
     })
 }
 
+/// The tree for a one-shot check, whose result must not depend on the machine's load.
+///
+/// Bicep is analyzed declaration by declaration (top-level declarations start at column
+/// 0): each is parsed on its own, so one broken declaration costs only itself and the
+/// parser's time budget never decides anything. The returned tree is the same placeholder
+/// [`parse`] returns when it gives up. ARM JSON parses fast and predictably as a whole.
+pub fn parse_for_check(language: Language, text: &str) -> Tree {
+    match language {
+        Language::Bicep => with_parser(language, |parser| {
+            parser.parse("", None).expect("an empty text always parses")
+        }),
+        Language::Json => parse(language, text, None),
+    }
+}
+
 /// True when `tree` is the placeholder [`parse`] returns for a text it gave up on.
 pub fn gave_up(tree: &Tree, text: &str) -> bool {
     tree.root_node().end_byte() == 0 && !text.trim().is_empty()
@@ -258,5 +273,64 @@ mod tests {
         assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
         assert!(!is_arm_template("[1,2]"));
         assert!(!is_arm_template(""));
+    }
+
+    #[test]
+    fn every_deployment_scope_is_a_template() {
+        for schema in [
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
+            "HTTPS://SCHEMA.MANAGEMENT.AZURE.COM/SCHEMAS/2015-01-01/DEPLOYMENTTEMPLATE.JSON#",
+        ] {
+            assert!(
+                is_arm_template(&format!(r#"{{"$schema": "{schema}"}}"#)),
+                "{schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn schema_detection_skips_comments_and_strings() {
+        // Comments anywhere, including between key, colon and value.
+        assert!(is_arm_template(
+            "/* header */\n{\n  // \"$schema\": \"nope\"\n  \"$schema\" /* k */ : // v\n \"deploymentTemplate.json\"\n}"
+        ));
+        // `$schema` after other members, whose values hold braces, quotes and the name.
+        assert!(is_arm_template(
+            r#"{"contentVersion": "1.0", "x": "}{\"$schema\"", "y": ["$schema"], "$schema": "deploymentTemplate.json"}"#
+        ));
+        // A string value that reads "$schema" is not the key.
+        assert!(!is_arm_template(
+            r#"{"a": "$schema", "b": "deploymentTemplate.json"}"#
+        ));
+        // The value must be a string.
+        assert!(!is_arm_template(
+            r#"{"$schema": {"x": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": ["deploymentTemplate.json"]}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": 1, "y": "deploymentTemplate.json"}"#
+        ));
+        // Property names are case-sensitive.
+        assert!(!is_arm_template(
+            r#"{"$Schema": "deploymentTemplate.json"}"#
+        ));
+        // Unterminated input never panics.
+        for broken in [
+            "{",
+            "{\"$schema",
+            "{\"$schema\":",
+            "{\"$schema\": \"deploy",
+            "{/*",
+            "\"",
+            "{\"a\\",
+        ] {
+            assert!(!is_arm_template(broken), "{broken}");
+        }
+        assert!(is_arm_template("{\"$schema\": \"deploymentTemplate.json\""));
     }
 }

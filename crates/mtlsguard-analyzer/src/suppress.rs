@@ -33,6 +33,7 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
         ],
         Language::Json => &[("//", Kind::NextLine)],
     };
+    let mut in_multiline = false;
     for line in 0..index.line_count() {
         let start = index.line_start(line);
         let end = if line + 1 < index.line_count() {
@@ -41,6 +42,15 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             text.len()
         };
         let content = text[start..end].trim_end_matches(['\r', '\n']);
+        // Bicep's multi-line strings are the only place a directive-like line is not one;
+        // tracked textually because a one-shot check has no whole-file tree.
+        let in_string = in_multiline;
+        if doc.language == Language::Bicep && content.matches("'''").count() % 2 == 1 {
+            in_multiline = !in_multiline;
+        }
+        if in_string {
+            continue;
+        }
         let trimmed = content.trim_start();
         let lead = content.len() - trimmed.len();
         let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else {
@@ -58,22 +68,25 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             }
             rest_start += after.len() - r.len();
         }
-        // The directive must be a comment, not text inside a (multi-line) string.
+        // A JSON directive must be a comment, not text inside a string (ARM accepts raw
+        // newlines in strings).
         let node = doc
             .tree
             .root_node()
             .descendant_for_byte_range(start + lead, start + lead + 1);
-        if node.is_some_and(|n| n.kind().contains("string")) {
+        if doc.language == Language::Json && node.is_some_and(|n| n.kind().contains("string")) {
             continue;
         }
         let mut ids = Vec::new();
         let rest = &text[rest_start..start + content.len()];
-        let mut offset = rest_start;
-        for word in rest.split(char::is_whitespace) {
-            if !word.is_empty() {
-                ids.push((word.to_owned(), offset..offset + word.len()));
+        for word in rest.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+            // A trailing comment (`// why`) explains the directive; it names no rule.
+            if word.starts_with("//") || word.starts_with("/*") {
+                break;
             }
-            offset += word.len() + 1;
+            // Position from the slice itself: whitespace can be wider than one byte.
+            let offset = rest_start + (word.as_ptr() as usize - rest.as_ptr() as usize);
+            ids.push((word.to_owned(), offset..offset + word.len()));
         }
         out.push(Directive {
             kind: *kind,
@@ -136,25 +149,33 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
         let ours: Vec<usize> = (0..dir.ids.len())
             .filter(|&i| is_suppressible(&dir.ids[i].0))
             .collect();
+        // Ids of rules that are off are kept: the rule may be turned on again.
+        let stale = |j: usize| !used[d][j] && settings.level(&dir.ids[j].0) != Level::Off;
+        let all_stale = dir.ids.len() == ours.len() && ours.iter().all(|&j| stale(j));
         for &i in &ours {
             let (id, range) = &dir.ids[i];
-            // A suppression of a rule that is off is not stale: it may be turned on again.
-            if used[d][i] || settings.level(id) == Level::Off {
+            if !stale(i) {
                 continue;
             }
-            let all_ours_unused = dir.ids.len() == ours.len() && ours.iter().all(|&j| !used[d][j]);
-            let edit = if all_ours_unused {
-                Edit {
+            let mut edits = if all_stale {
+                vec![Edit {
                     range: dir.line_range.clone(),
                     new_text: String::new(),
-                }
+                }]
             } else {
-                let before = doc.text[..range.start].trim_end_matches([' ', '\t']).len();
-                Edit {
-                    range: before..range.end,
-                    new_text: String::new(),
-                }
+                vec![remove_word(doc.text, range)]
             };
+            // A stale `#disable-diagnostics` takes its `#restore-diagnostics` along, or
+            // the fixed file would restore what nothing disables. When the whole line
+            // goes, every id on it goes, so each finding's fix is the same full edit.
+            if dir.kind == Kind::Disable {
+                let gone: Vec<&str> = if all_stale {
+                    ours.iter().map(|&j| dir.ids[j].0.as_str()).collect()
+                } else {
+                    vec![id.as_str()]
+                };
+                edits.extend(restore_edits(doc.text, &dirs, d, &gone));
+            }
             findings.push(Finding {
                 rule: UNUSED_SUPPRESSION,
                 level,
@@ -163,12 +184,51 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
                 related: Vec::new(),
                 fix: Some(Fix {
                     title: format!("Remove the unused suppression of {id}"),
-                    edits: vec![edit],
+                    edits,
                     safe: true,
                 }),
             });
         }
     }
+}
+
+/// Deletes one id of a directive, with the blanks before it.
+fn remove_word(text: &str, range: &Range<usize>) -> Edit {
+    let before = text[..range.start].trim_end_matches([' ', '\t']).len();
+    Edit {
+        range: before..range.end,
+        new_text: String::new(),
+    }
+}
+
+/// Edits removing `ids` from the `#restore-diagnostics` lines that close directive `d`
+/// (a restore line left with no id at all is deleted).
+fn restore_edits(text: &str, dirs: &[Directive], d: usize, ids: &[&str]) -> Vec<Edit> {
+    let mut per_restore: Vec<(usize, Vec<usize>)> = Vec::new();
+    for id in ids {
+        let closing = dirs.iter().enumerate().find_map(|(r, dir)| {
+            let at = dir.ids.iter().position(|(x, _)| x == id)?;
+            (dir.kind == Kind::Restore && dir.line > dirs[d].line).then_some((r, at))
+        });
+        let Some((r, at)) = closing else { continue };
+        match per_restore.iter_mut().find(|(x, _)| *x == r) {
+            Some((_, list)) => list.push(at),
+            None => per_restore.push((r, vec![at])),
+        }
+    }
+    let mut edits = Vec::new();
+    for (r, list) in per_restore {
+        let dir = &dirs[r];
+        if list.len() == dir.ids.len() {
+            edits.push(Edit {
+                range: dir.line_range.clone(),
+                new_text: String::new(),
+            });
+        } else {
+            edits.extend(list.iter().map(|&i| remove_word(text, &dir.ids[i].1)));
+        }
+    }
+    edits
 }
 
 fn is_suppressible(id: &str) -> bool {

@@ -17,6 +17,9 @@ fn fixture_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&root).expect("fixtures folder") {
         let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue; // .gitattributes
+        }
         for f in std::fs::read_dir(&dir).unwrap() {
             files.push(f.unwrap().path());
         }
@@ -54,6 +57,28 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         let text = std::fs::read_to_string(path).unwrap();
         let lang = language(path);
         let findings = analyze_text(lang, &text, &settings);
+        // The language server analyzes one whole-file tree, the CLI declaration by
+        // declaration: both must find exactly the same (syntax errors aside).
+        let tree = mtlsguard_analyzer::parse(lang, &text, None);
+        let whole = mtlsguard_analyzer::analyze(
+            &mtlsguard_analyzer::Document::new(lang, &text, &tree),
+            &settings,
+        );
+        let rules_only = |fs: &[mtlsguard_analyzer::Finding]| -> Vec<_> {
+            fs.iter()
+                .filter(|f| f.rule != "syntax-error")
+                .map(|f| (f.rule, f.range.clone(), f.message.clone(), f.fix.clone()))
+                .collect()
+        };
+        if rules_only(&findings) != rules_only(&whole) {
+            let _ = writeln!(
+                failures,
+                "{}: whole-tree analysis differs from the per-declaration one:\n  {:?}\n  {:?}",
+                path.display(),
+                rules_only(&whole),
+                rules_only(&findings)
+            );
+        }
         let index = LineIndex::new(&text);
         let mut got: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for f in &findings {
@@ -111,10 +136,31 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
                 break;
             }
         }
+        // Fixes keep the file's bytes around them: CRLF stays CRLF, a BOM stays.
+        let crlf_only = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
+        if crlf_only && fixed.replace("\r\n", "").contains('\n') {
+            let _ = writeln!(
+                failures,
+                "{}: a fix wrote a bare LF into a CRLF file",
+                path.display()
+            );
+        }
+        if text.starts_with('\u{feff}') != fixed.starts_with('\u{feff}') {
+            let _ = writeln!(
+                failures,
+                "{}: fixing changed the byte-order mark",
+                path.display()
+            );
+        }
         if fixed != text {
             let after = analyze_text(lang, &fixed, &settings);
+            // Syntax errors the fixture starts with may stay; fixes must not add any.
+            let syntax_errors = |fs: &[mtlsguard_analyzer::Finding]| {
+                fs.iter().filter(|f| f.rule == "syntax-error").count()
+            };
+            let new_errors = syntax_errors(&after) > syntax_errors(&findings);
             for f in &after {
-                if f.fix.is_some() || f.rule == "syntax-error" {
+                if f.fix.is_some() || new_errors && f.rule == "syntax-error" {
                     let _ = writeln!(
                         failures,
                         "{}: after fixing, still {} {}",

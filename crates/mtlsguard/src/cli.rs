@@ -227,7 +227,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     }
 
     let rendered = match args.output_format {
-        OutputFormat::Text => output::text(&reports, &opts, collected.jobs.len()),
+        OutputFormat::Text => output::text(&reports, &opts, reports.len()),
         OutputFormat::Json => output::json(&reports),
         OutputFormat::Sarif => output::sarif(&reports, &io_errors),
         OutputFormat::Github => output::github(&reports),

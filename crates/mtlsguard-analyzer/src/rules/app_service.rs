@@ -36,14 +36,14 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     match props.get("clientCertMode") {
         Some(p) => {
             let lit = ctx.resolve(&p.value);
-            if let ValueKind::Str(s) = &lit.value.kind {
-                if !s.eq_ignore_ascii_case("Required") {
-                    let msg = format!(
-                        "clientCertMode is {}: set it to 'Required' to require client certificates",
-                        show(lit.value)
-                    );
-                    ctx.bad_value(p, &lit, msg, Some((NewValue::Str("Required".into()), true)));
-                }
+            if let ValueKind::Str(s) = &lit.value.kind
+                && !s.eq_ignore_ascii_case("Required")
+            {
+                let msg = format!(
+                    "clientCertMode is {}: set it to 'Required' to require client certificates",
+                    show(lit.value)
+                );
+                ctx.bad_value(p, &lit, msg, Some((NewValue::Str("Required".into()), true)));
             }
         }
         None if is_site => ctx.missing(

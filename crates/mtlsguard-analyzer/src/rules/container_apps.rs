@@ -12,7 +12,20 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     let Some(api) = ctx.res.api_version.as_deref() else {
         return;
     };
-    if api.get(..10).is_none_or(|date| date < MIN_API_VERSION) {
+    // Anything not shaped like `yyyy-mm-dd...` is no version we can compare.
+    let is_date = |d: &str| {
+        d.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+    };
+    if api
+        .get(..10)
+        .is_none_or(|date| !is_date(date) || date < MIN_API_VERSION)
+    {
         return;
     }
     let Some((_, props)) = ctx.properties() else {

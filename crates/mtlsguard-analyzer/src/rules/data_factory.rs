@@ -49,12 +49,12 @@ fn activities<'a>(ctx: &mut RuleCtx<'a, '_>, list: &'a Value, depth: usize) {
                     activities(ctx, &p.value, depth + 1);
                 }
             }
-            if let Some(cases) = holder.get("cases") {
-                if let ValueKind::Array(cases) = &cases.value.kind {
-                    for case in cases.iter().filter_map(Value::as_object) {
-                        if let Some(p) = case.get("activities") {
-                            activities(ctx, &p.value, depth + 1);
-                        }
+            if let Some(cases) = holder.get("cases")
+                && let ValueKind::Array(cases) = &cases.value.kind
+            {
+                for case in cases.iter().filter_map(Value::as_object) {
+                    if let Some(p) = case.get("activities") {
+                        activities(ctx, &p.value, depth + 1);
                     }
                 }
             }
@@ -76,11 +76,14 @@ fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&st
     let Some((_, tp)) = obj.get_object("typeProperties") else {
         return;
     };
-    let auth: Option<&Property> = tp.get("authenticationType").or_else(|| {
-        tp.get_object("authentication")
+    let auth: Option<(&str, &Property)> = match tp.get("authenticationType") {
+        Some(p) => Some(("authenticationType", p)),
+        None => tp
+            .get_object("authentication")
             .and_then(|(_, a)| a.get("type"))
-    });
-    let Some(auth) = auth else { return };
+            .map(|p| ("authentication.type", p)),
+    };
+    let Some((name, auth)) = auth else { return };
     let lit: Lit<'_> = ctx.resolve(&auth.value);
     let ValueKind::Str(s) = &lit.value.kind else {
         return;
@@ -89,13 +92,13 @@ fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&st
         return;
     }
     let msg = format!(
-        "{} is {}: set it to 'ClientCertificate' to authenticate with a client certificate",
-        auth.key,
+        "{name} is {}: set it to 'ClientCertificate' to authenticate with a client certificate",
         show(lit.value)
     );
     let before = ctx.out.len();
     // Not preferred: switching the type alone does not supply the certificate.
-    ctx.bad_value(
+    ctx.bad_value_named(
+        name,
         auth,
         &lit,
         msg,
@@ -104,7 +107,7 @@ fn check_web_object<'a>(ctx: &mut RuleCtx<'a, '_>, obj: &'a Object, kinds: &[&st
     if let Some(f) = ctx.out.get_mut(before) {
         f.related.push(Related {
             range: type_prop.range.clone(),
-            message: format!("this {kind} {what} calls an external endpoint"),
+            message: format!("type '{kind}': this {what} calls an HTTP endpoint"),
         });
     }
 }

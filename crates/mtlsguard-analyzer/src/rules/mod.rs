@@ -62,6 +62,11 @@ rules! {
     syntax_error => { id: "syntax-error", summary: "Text the parser could not read (analysis continues around it)", types: &[], fixable: false, level: Level::Info },
 }
 
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static RuleMeta> {
+    RULES.iter().find(|r| r.id == id)
+}
+
 /// True when some rule checks resources of type `ty`.
 pub(crate) fn is_relevant(ty: &str) -> bool {
     RULES
@@ -69,17 +74,11 @@ pub(crate) fn is_relevant(ty: &str) -> bool {
         .any(|r| r.resource_types.iter().any(|t| t.eq_ignore_ascii_case(ty)))
 }
 
-/// Looks a rule up by id.
-pub fn rule(id: &str) -> Option<&'static RuleMeta> {
-    RULES.iter().find(|r| r.id == id)
-}
-
 /// Runs every enabled resource rule over every resource of the document.
-pub(crate) fn run(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
-    let model = crate::lower::lower(doc);
+pub(crate) fn run(doc: &Document<'_>, model: &Model, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for res in model.resources.iter().filter(|r| !r.existing) {
-        check_resource(doc, &model, res, settings, &mut out);
+        check_resource(doc, model, res, settings, &mut out);
     }
     out
 }
@@ -165,11 +164,23 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         message: String,
         good: Option<(NewValue, bool)>,
     ) {
+        self.bad_value_named(&prop.key, prop, lit, message, good);
+    }
+
+    /// [`Self::bad_value`] for a property better named by its path (`authentication.type`).
+    pub fn bad_value_named(
+        &mut self,
+        name: &str,
+        prop: &Property,
+        lit: &Lit<'_>,
+        message: String,
+        good: Option<(NewValue, bool)>,
+    ) {
         let mut related = Vec::new();
         if let Some(via) = &lit.via {
             related.push(Related {
                 range: via.clone(),
-                message: format!("the value of {} is defined here", prop.key),
+                message: format!("the value of {name} is defined here"),
             });
         }
         let fix = good.map(|(new, safe)| {
@@ -177,7 +188,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             // definition could affect other uses, so that fix is never marked safe.
             let safe = safe && lit.via.is_none();
             Fix {
-                title: format!("Set {} to {}", prop.key, new.display()),
+                title: format!("Set {name} to {}", new.display()),
                 edits: vec![fix::replace_value(self.doc, &prop.value, &new)],
                 safe,
             }
@@ -189,6 +200,26 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     /// "tls", "clientCertEnabled"]`), located per spec section 5, with an insert fix.
     pub fn missing(&mut self, path: &[&str], message: String, insert: Option<NewValue>) {
         let (located, deepest) = self.locate_missing(path);
+        // Where the property would sit did not parse cleanly, it may be in the error.
+        if deepest.is_some_and(|(obj, _)| obj.has_error) {
+            return;
+        }
+        // A key differing only in case (`ClientCertEnabled`) is not the property, but
+        // inserting the right spelling beside it would leave two keys that Bicep and
+        // most resource providers treat as duplicates: point at it instead of fixing.
+        let twin = deepest.and_then(|(obj, depth)| {
+            obj.props
+                .iter()
+                .find(|p| p.key != path[depth] && p.key.eq_ignore_ascii_case(path[depth]))
+                .map(|p| Related {
+                    range: p.key_range.clone(),
+                    message: format!(
+                        "{} is not {}: property names are case-sensitive",
+                        p.key, path[depth]
+                    ),
+                })
+        });
+        let insert = if twin.is_some() { None } else { insert };
         let fix = insert.and_then(|leaf| {
             let (obj, depth) = deepest?;
             let new = NewValue::nest(&path[depth..], leaf.clone());
@@ -202,7 +233,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 safe: true,
             })
         });
-        self.push(located, message, Vec::new(), fix);
+        self.push(located, message, twin.into_iter().collect(), fix);
     }
 
     /// Where a missing `path` points, and the deepest existing object on it (with its depth).

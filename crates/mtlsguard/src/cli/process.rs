@@ -3,8 +3,8 @@
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Settings, analyze_text,
-    fix_all, is_arm_template,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, SYNTAX_ERROR, Settings,
+    analyze_text, fix_all, is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -49,7 +49,7 @@ impl Source {
 pub struct Report {
     pub display: String,
     /// The text the findings refer to (after fixes when they were written); `None` when
-    /// the file could not be decoded.
+    /// the file could not be decoded or has no findings.
     pub source: Option<Source>,
     pub findings: Vec<Finding>,
     /// The fixes applied (or, with `--diff`, that would be): (rule, title).
@@ -82,7 +82,14 @@ impl Report {
 /// JSON that is not an ARM template, have none).
 pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
-        .filter_map(|job| process(job, opts))
+        .filter_map(|job| {
+            let mut report = process(job, opts)?;
+            // Keep the text only where findings need it for their lines and columns.
+            if report.findings.is_empty() {
+                report.source = None;
+            }
+            Some(report)
+        })
         .collect()
 }
 
@@ -172,6 +179,16 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         report.source = Some(Source::new(outcome.text, bom));
         return Some(report);
     }
+    if syntax_errors(job.language, &outcome.text) > syntax_errors(job.language, text) {
+        // Fixes are built never to break a file; if one ever did, keep the file as it is.
+        report.warnings.push(format!(
+            "the fixes for {} would introduce syntax errors, so they were not applied (please report this as a bug)",
+            job.display
+        ));
+        report.findings = outcome.original_findings;
+        report.source = Some(Source::new(text.to_owned(), bom));
+        return Some(report);
+    }
     let mut new_bytes = Vec::with_capacity(outcome.text.len() + 3);
     if bom {
         new_bytes.extend_from_slice(b"\xEF\xBB\xBF");
@@ -237,6 +254,19 @@ fn decode(bytes: &[u8]) -> Result<(&str, bool), String> {
             ))
         }
     }
+}
+
+/// How many syntax errors `text` has (whatever the configured level of `syntax-error`).
+fn syntax_errors(language: Language, text: &str) -> usize {
+    let mut only_syntax = Settings::default();
+    for r in mtlsguard_analyzer::RULES {
+        only_syntax.set_level(r.id, Level::Off);
+    }
+    only_syntax.set_level(SYNTAX_ERROR, Level::Info);
+    analyze_text(language, text, &only_syntax)
+        .iter()
+        .filter(|f| f.rule == SYNTAX_ERROR)
+        .count()
 }
 
 struct FixOutcome {
