@@ -817,6 +817,13 @@ fn hostile_client() {
             .any(|a| title(a) == "Set clientCertMode to 'Required'"),
         "{actions:#?}"
     );
+    // The lightbulb (no `only`) next to a safe fix also offers fix-all.
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["kind"] == "source.fixAll.mtlsguard"),
+        "{actions:#?}"
+    );
     c.change(uri, 14, [[0, 0], [0, 0]], " ");
     assert_eq!(c.diagnostics(uri, Some(14)).len(), 1);
     assert!(c.is_running());
