@@ -949,3 +949,38 @@ resource cassandra 'Microsoft.DocumentDB/cassandraClusters@2023-04-15' = {
     }
     c.shutdown();
 }
+
+#[test]
+fn several_changes_in_one_notification_apply_in_order() {
+    let mut c = started(false);
+    let uri = "file:///w/multi.bicep";
+    c.open(uri, "bicep", 1, APP_BICEP);
+    assert_eq!(c.diagnostics(uri, Some(1)).len(), 1);
+    // Like a multi-cursor edit: each range refers to the text after the previous change.
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [
+                { "range": mtlsguard_e2e::lsp::lsp_range([[5, 20], [5, 30]]), "text": "'Required'" },
+                { "range": mtlsguard_e2e::lsp::lsp_range([[0, 0], [0, 0]]), "text": "// 😀\n" },
+                { "range": mtlsguard_e2e::lsp::lsp_range([[5, 23], [5, 27]]), "text": "false" },
+            ],
+        }),
+    );
+    let diags = c.diagnostics(uri, Some(2));
+    assert_eq!(codes(&diags), ["app-service-client-cert"]);
+    assert_eq!(range_of(&diags[0]), [[5, 4], [5, 28]], "{diags:#?}");
+    let mut fresh = started(false);
+    let expected = format!(
+        "// 😀\n{}",
+        APP_BICEP
+            .replace("'Optional'", "'Required'")
+            .replace("true", "false")
+    );
+    fresh.open(uri, "bicep", 2, &expected);
+    assert_eq!(diags, fresh.diagnostics(uri, Some(2)));
+    assert_eq!(c.syntax_tree(uri).unwrap(), fresh.syntax_tree(uri).unwrap());
+    c.shutdown();
+    fresh.shutdown();
+}
