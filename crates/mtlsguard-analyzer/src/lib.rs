@@ -21,6 +21,7 @@ pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use parse::{
     Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
+    parse_with,
 };
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
