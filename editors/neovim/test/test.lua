@@ -101,6 +101,18 @@ local function scenario(name, fixture, expect)
     local line = vim.api.nvim_buf_get_lines(buf, diag.lnum, diag.lnum + 1, true)[1]
     assert(line:find('clientCertMode', 1, true), 'diagnostic is not on the clientCertMode line: ' .. line)
 
+    if expect.severity then
+      assert(vim.wait(timeout, function()
+        local d = mtls_diagnostics(buf)[1]
+        return d ~= nil and d.severity == expect.severity
+      end, 50), ('severity is not %s: %s'):format(vim.diagnostic.severity[expect.severity],
+        vim.inspect(vim.tbl_map(function(d) return d.severity end, mtls_diagnostics(buf)))))
+      log('  severity: %s', vim.diagnostic.severity[expect.severity])
+    end
+    if expect.only_diagnostics then
+      return
+    end
+
     -- 3. Code actions for the diagnostic's range include the fix.
     vim.api.nvim_win_set_cursor(0, { diag.lnum + 1, diag.col })
     local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
@@ -170,6 +182,21 @@ scenario('bicep: diagnostic, quick fix, saved, cleared', 'app.bicep', {
 scenario('arm json: diagnostic, quick fix, saved, cleared', 'azuredeploy.json', {
   filetype = 'json',
   fixed = '"clientCertMode": "Required"',
+})
+
+-- Settings from vim.lsp.config reach the server (workspace/didChangeConfiguration
+-- with the `mtlsguard` section): raising the rule to 'error' turns the warning
+-- into an error.
+for _, c in ipairs(vim.lsp.get_clients()) do
+  c:stop(true)
+end
+vim.lsp.config('mtlsguard', {
+  settings = { mtlsguard = { rules = { [EXPECTED_CODE] = 'error' } } },
+})
+scenario('settings: rules level from vim.lsp.config settings', 'app.bicep', {
+  filetype = 'bicep',
+  severity = vim.diagnostic.severity.ERROR,
+  only_diagnostics = true,
 })
 
 for _, c in ipairs(vim.lsp.get_clients()) do

@@ -14,7 +14,7 @@ const SYNTAX_TREE_SCHEME = 'mtlsguard-syntax-tree';
 
 let client: LanguageClient | undefined;
 let outputChannel: vscode.LogOutputChannel;
-let traceChannel: vscode.LogOutputChannel;
+let traceChannel: TraceChannel;
 
 /** Settings sent to the server as initializationOptions and on didChangeConfiguration. */
 export interface ServerSettings {
@@ -122,6 +122,86 @@ async function stopClient(): Promise<void> {
   }
 }
 
+/**
+ * The LSP trace channel. vscode-languageclient only traces when its trace
+ * channel's log level is Trace, and a LogOutputChannel's level can only be
+ * changed by the user through "Developer: Set Log Level". This adapter over a
+ * plain output channel reports Trace whenever `mtlsguard.trace.server` is not
+ * "off", so the setting alone switches tracing on and off.
+ */
+class TraceChannel implements vscode.LogOutputChannel {
+  private readonly channel = vscode.window.createOutputChannel('mtlsguard trace');
+  private readonly levelChanged = new vscode.EventEmitter<vscode.LogLevel>();
+  readonly onDidChangeLogLevel = this.levelChanged.event;
+  readonly name = this.channel.name;
+  private level = TraceChannel.configuredLevel();
+
+  private static configuredLevel(): vscode.LogLevel {
+    const trace = vscode.workspace.getConfiguration(SECTION).get<string>('trace.server', 'off');
+    return trace === 'off' ? vscode.LogLevel.Info : vscode.LogLevel.Trace;
+  }
+
+  get logLevel(): vscode.LogLevel {
+    return this.level;
+  }
+
+  refresh(): void {
+    const level = TraceChannel.configuredLevel();
+    if (level !== this.level) {
+      this.level = level;
+      this.levelChanged.fire(level);
+    }
+  }
+
+  private write(tag: string, message: string | Error, args: unknown[]): void {
+    const text = message instanceof Error ? (message.stack ?? message.message) : message;
+    const extra = args.length ? ' ' + args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') : '';
+    this.channel.appendLine(`[${new Date().toISOString()}] ${tag}${text}${extra}`);
+  }
+
+  trace(message: string, ...args: unknown[]): void {
+    this.write('', message, args);
+  }
+  debug(message: string, ...args: unknown[]): void {
+    this.write('[debug] ', message, args);
+  }
+  info(message: string, ...args: unknown[]): void {
+    this.write('[info] ', message, args);
+  }
+  warn(message: string, ...args: unknown[]): void {
+    this.write('[warn] ', message, args);
+  }
+  error(error: string | Error, ...args: unknown[]): void {
+    this.write('[error] ', error, args);
+  }
+  append(value: string): void {
+    this.channel.append(value);
+  }
+  appendLine(value: string): void {
+    this.channel.appendLine(value);
+  }
+  replace(value: string): void {
+    this.channel.replace(value);
+  }
+  clear(): void {
+    this.channel.clear();
+  }
+  show(columnOrPreserveFocus?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
+    if (typeof columnOrPreserveFocus === 'boolean') {
+      this.channel.show(columnOrPreserveFocus);
+    } else {
+      this.channel.show(columnOrPreserveFocus, preserveFocus);
+    }
+  }
+  hide(): void {
+    this.channel.hide();
+  }
+  dispose(): void {
+    this.levelChanged.dispose();
+    this.channel.dispose();
+  }
+}
+
 class SyntaxTreeProvider implements vscode.TextDocumentContentProvider {
   private readonly trees = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -162,7 +242,7 @@ async function showSyntaxTree(provider: SyntaxTreeProvider): Promise<void> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   outputChannel = vscode.window.createOutputChannel('mtlsguard', { log: true });
-  traceChannel = vscode.window.createOutputChannel('mtlsguard trace', { log: true });
+  traceChannel = new TraceChannel();
   context.subscriptions.push(outputChannel, traceChannel);
 
   const provider = new SyntaxTreeProvider();
@@ -182,6 +262,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration(`${SECTION}.trace.server`)) {
+        traceChannel.refresh();
+      }
       // The binary changed: the running server has to be replaced.
       if (event.affectsConfiguration(`${SECTION}.path`)) {
         outputChannel.appendLine('mtlsguard.path changed; restarting the server');

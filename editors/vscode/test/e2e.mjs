@@ -36,10 +36,15 @@ const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
 
 const MESSAGE = "clientCertMode is 'Optional': set it to 'Required' to require client certificates";
 const FIX_TITLE = "Set clientCertMode to 'Required'";
+const RULE = 'app-service-client-cert';
+// Each scenario runs with a different `mtlsguard.rules` level for the rule, so
+// the severity shows that the settings reach the server: the first level is in
+// settings.json at start-up, the second is written while VS Code runs.
 const SCENARIOS = [
-  { name: 'bicep', file: 'app.bicep', fixed: "clientCertMode: 'Required'" },
-  { name: 'arm-json', file: 'azuredeploy.json', fixed: '"clientCertMode": "Required"' },
+  { name: 'bicep', file: 'app.bicep', fixed: "clientCertMode: 'Required'", level: 'error', syntaxTree: true },
+  { name: 'arm-json', file: 'azuredeploy.json', fixed: '"clientCertMode": "Required"', level: 'info', restart: true },
 ];
+const SEVERITY_LABEL = { error: 'Error', warning: 'Warning', info: 'Info' };
 
 function requiredEnv(name) {
   const v = process.env[name];
@@ -98,7 +103,8 @@ for (const s of SCENARIOS) fs.copyFileSync(path.join(fixturesDir, s.file), path.
 // mtlsguard.path is left unset: the extension must find the binary bundled in
 // the .vsix, as it does for a user who installs the platform package.
 
-writeJson(path.join(userDataDir, 'User', 'settings.json'), {
+const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+const settings = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
@@ -113,9 +119,17 @@ writeJson(path.join(userDataDir, 'User', 'settings.json'), {
   'files.autoSave': 'off',
   'json.schemaDownload.enable': false,
   'editor.quickSuggestions': { other: false, comments: false, strings: false },
+  // The test types settings.json as one line of JSON: no auto-closing.
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoClosingOvertype': 'never',
+  'editor.autoSurround': 'never',
+  'editor.autoIndent': 'none',
   'window.restoreWindows': 'none',
   'mtlsguard.trace.server': 'messages',
-});
+  'mtlsguard.rules': { [RULE]: SCENARIOS[0].level },
+};
+writeJson(settingsFile, settings);
 writeJson(path.join(tmp, 'code-server.yaml'), {}); // keep ~/.config/code-server untouched
 
 const csEnv = {
@@ -185,7 +199,8 @@ async function cleanup() {
     try { process.kill(group, 'SIGKILL'); } catch { /* already gone */ }
   }
   fs.writeFileSync(path.join(ARTIFACTS, 'code-server.log'), serverLog);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.env.E2E_KEEP_TMP) log(`kept ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 async function startCodeServer() {
@@ -274,7 +289,7 @@ async function squiggleOn(editor, needle) {
 
 // The extension logs which binary it started to its output channel, which
 // VS Code writes under the user-data logs folder.
-function serverStartLine() {
+function serverStartLines() {
   const found = [];
   const walk = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -284,21 +299,51 @@ function serverStartLine() {
     }
   };
   walk(path.join(userDataDir, 'logs'));
-  for (const f of found) {
-    const line = fs.readFileSync(f, 'utf8').split('\n').find((l) => l.includes('Starting '));
-    if (line) return line;
-  }
-  return null;
+  return found.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('Starting ')));
 }
 
 async function scenario(s) {
   const onDisk = path.join(workspace, s.file);
   log(`--- ${s.name}: opening ${s.file}`);
+  if (s.restart) {
+    const before = serverStartLines().length;
+    await runCommand('mtlsguard: Restart server');
+    await waitFor('a second server start in the log', () => serverStartLines().length > before);
+    log(`restarted: ${serverStartLines().at(-1).trim()}`);
+  }
+  if ((settings['mtlsguard.rules'] || {})[RULE] !== s.level) {
+    // Edit the user settings.json in VS Code, as a user would; the extension
+    // forwards the change to the running server.
+    settings['mtlsguard.rules'] = { [RULE]: s.level };
+    await runCommand('Preferences: Open User Settings (JSON)');
+    // (VS Code may show it in a tab or in a modal editor.)
+    const settingsEditor = page.locator('.monaco-editor', {
+      has: page.locator('.view-lines', { hasText: 'mtlsguard.trace.server' }),
+    }).last();
+    await settingsEditor.waitFor();
+    await waitFor('focus in the settings editor', () => settingsEditor.evaluate((el) => el.contains(document.activeElement)));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(settings));
+    await page.keyboard.press('Control+S');
+    const saved = await waitFor('settings.json saved with the new level', () => {
+      const json = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+      return json['mtlsguard.rules']?.[RULE] === s.level ? json : null;
+    });
+    log(`settings.json: mtlsguard.rules = ${JSON.stringify(saved['mtlsguard.rules'])}`);
+    // Escape closes the modal editor; a tab is closed with the command.
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+    if (await settingsEditor.isVisible()) await runCommand('View: Close Editor');
+    await settingsEditor.waitFor({ state: 'detached' });
+  }
   await openFile(s.file);
   const editor = page.locator('.editor-group-container.active .monaco-editor').first();
 
-  // 1. The squiggle appears on the clientCertMode line.
-  const squiggle = await waitFor('a squiggle on the clientCertMode line', () => squiggleOn(editor, 'clientCertMode'));
+  // 1. The squiggle appears on the clientCertMode line, with the configured severity.
+  const squiggle = await waitFor(`a squiggly-${s.level} on the clientCertMode line`, async () => {
+    const c = await squiggleOn(editor, 'clientCertMode');
+    return c && c.includes(`squiggly-${s.level}`) ? c : null;
+  });
   log(`squiggle: ${squiggle}`);
 
   // 2. The Problems panel lists the finding with its message.
@@ -309,7 +354,9 @@ async function scenario(s) {
   const row = panel.locator(`.monaco-list-row[data-index="${index}"]`);
   const rowText = (await row.innerText()).replace(/\s+/g, ' ').trim();
   log(`problems panel: ${rowText}`);
-  log(`problem row aria-label: ${await row.getAttribute('aria-label')}`);
+  const label = await row.getAttribute('aria-label');
+  log(`problem row aria-label: ${label}`);
+  if (!label.startsWith(`${SEVERITY_LABEL[s.level]}:`)) throw new Error(`expected a ${s.level} problem: ${label}`);
   if (!rowText.includes('app-service-client-cert')) throw new Error(`problem row lacks the rule id: ${rowText}`);
 
   const where = /\[Ln (\d+), Col (\d+)\]/.exec(rowText);
@@ -345,6 +392,19 @@ async function scenario(s) {
   await waitFor(`the problem under ${s.file} to go`, async () => (await problemRowIndex(s.file)) === null);
   await waitFor('the squiggle to go', async () => (await squiggleOn(editor, 'clientCertMode')) === null);
   log('problem cleared');
+
+  if (s.syntaxTree) {
+    await runCommand('mtlsguard: Show syntax tree');
+    const tab = page.locator('.tabs-container .tab', { hasText: `${s.file}.tree` }).first();
+    await tab.waitFor();
+    const treeEditor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const tree = await waitFor('syntax tree text', async () => {
+      const t = (await treeEditor.locator('.view-lines').innerText()).trim();
+      return t.length > 0 ? t : null;
+    });
+    log(`syntax tree (${s.file}.tree): ${tree.split('\n').slice(0, 3).map((l) => l.trim()).join(' / ')} ...`);
+    await runCommand('View: Close All Editors');
+  }
 }
 
 let exitCode = 0;
@@ -357,7 +417,7 @@ try {
       await scenario(s);
       if (!checkedBinary) {
         checkedBinary = true;
-        const line = await waitFor('the server start line in the mtlsguard log', () => serverStartLine(), 10000);
+        const line = await waitFor('the server start line in the mtlsguard log', () => serverStartLines()[0], 10000);
         log(`extension log: ${line.trim()}`);
         if (!line.includes(path.join(extensionsDir, '')) || !/[\\/]bin[\\/]mtlsguard(\.exe)? server/.test(line)) {
           throw new Error('the extension did not start the binary bundled in the .vsix');
