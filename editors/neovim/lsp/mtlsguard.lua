@@ -18,7 +18,7 @@ return {
   -- ARM templates are plain JSON files; the server ignores JSON documents whose
   -- "$schema" is not a deploymentTemplate.json schema.
   filetypes = { 'bicep', 'json', 'jsonc' },
-  root_markers = { 'bicepconfig.json', 'mtlsguard.toml', '.mtlsguard.toml', '.git' },
+  root_markers = { 'mtlsguard.toml', 'bicepconfig.json', '.git' },
   -- Same shape as the `mtlsguard` settings section; sent as initializationOptions.
   init_options = {
     showSyntaxErrors = false,
