@@ -67,7 +67,8 @@ function isExecutable(p: string): boolean {
 function createClient(context: vscode.ExtensionContext): LanguageClient {
   const command = resolveServerPath(context);
   outputChannel.appendLine(`Starting ${command} server`);
-  const run = { command, args: ['server', '--stdio'], transport: TransportKind.stdio };
+  // TransportKind.stdio makes the client append `--stdio` itself.
+  const run = { command, args: ['server'], transport: TransportKind.stdio };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -125,6 +125,8 @@ const settings = {
   'editor.autoClosingOvertype': 'never',
   'editor.autoSurround': 'never',
   'editor.autoIndent': 'none',
+  // Open settings.json in a tab, not in a modal editor.
+  'workbench.editor.useModal': 'off',
   'window.restoreWindows': 'none',
   'mtlsguard.trace.server': 'messages',
   'mtlsguard.rules': { [RULE]: SCENARIOS[0].level },
@@ -316,10 +318,10 @@ async function scenario(s) {
     // forwards the change to the running server.
     settings['mtlsguard.rules'] = { [RULE]: s.level };
     await runCommand('Preferences: Open User Settings (JSON)');
-    // (VS Code may show it in a tab or in a modal editor.)
-    const settingsEditor = page.locator('.monaco-editor', {
-      has: page.locator('.view-lines', { hasText: 'mtlsguard.trace.server' }),
-    }).last();
+    await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor();
+    const settingsEditor = page.locator('.editor-group-container.active .monaco-editor', {
+      has: page.locator('.view-lines', { hasText: 'telemetry.telemetryLevel' }),
+    }).first();
     await settingsEditor.waitFor();
     await waitFor('focus in the settings editor', () => settingsEditor.evaluate((el) => el.contains(document.activeElement)));
     await page.keyboard.press('Control+A');
@@ -329,12 +331,10 @@ async function scenario(s) {
       const json = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
       return json['mtlsguard.rules']?.[RULE] === s.level ? json : null;
     });
+    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached' });
     log(`settings.json: mtlsguard.rules = ${JSON.stringify(saved['mtlsguard.rules'])}`);
-    // Escape closes the modal editor; a tab is closed with the command.
-    await page.keyboard.press('Escape');
-    await page.waitForTimeout(500);
-    if (await settingsEditor.isVisible()) await runCommand('View: Close Editor');
-    await settingsEditor.waitFor({ state: 'detached' });
+    await runCommand('View: Close Editor');
+    await page.locator('.tabs-container .tab', { hasText: 'settings.json' }).waitFor({ state: 'detached' });
   }
   await openFile(s.file);
   const editor = page.locator('.editor-group-container.active .monaco-editor').first();
