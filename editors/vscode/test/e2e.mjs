@@ -372,6 +372,7 @@ async function scenario(s) {
   await menu.waitFor();
   const items = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   log(`Ctrl+. menu: ${items.join(' | ')}`);
+  await screenshot(`${s.name}-quickfix-menu`);
   const fix = menu.locator('.monaco-list-row', { hasText: FIX_TITLE }).first();
   await fix.waitFor();
   await fix.click();
