@@ -16,14 +16,17 @@
 //!   declaration by declaration);
 //! - `edit_reparse_incremental`: one character typed in the middle: tree edit +
 //!   incremental reparse only;
-//! - `edit_incremental`: tree edit + incremental reparse + re-analysis;
+//! - `edit_incremental`: tree edit + incremental reparse + incremental re-analysis
+//!   ([`Analyzer`], which had analyzed the text before the edit; what the editor needs);
+//! - `edit_incremental_full_analysis`: tree edit + incremental reparse + whole-file
+//!   analysis (`analyze`);
 //! - `edit_full`: the same edit done by a full reparse + analysis.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use mtlsguard_analyzer::{Document, Language, Settings, analyze, analyze_text, parse};
+use mtlsguard_analyzer::{Analyzer, Document, Language, Settings, analyze, analyze_text, parse};
 use tree_sitter::{InputEdit, Point, Tree};
 
 const LARGE_JSON: &str =
@@ -188,7 +191,47 @@ fn bench(c: &mut Criterion) {
         g.bench_function("edit_reparse_incremental", |b| {
             b.iter(|| reparse(language, &new_text, &tree, &edit))
         });
+        {
+            let mut analyzer = Analyzer::new();
+            analyzer.analyze(&doc, &settings);
+            let t = reparse(language, &new_text, &tree, &edit);
+            let new_doc = Document::new(language, &new_text, &t);
+            assert_eq!(
+                analyzer.analyze(&new_doc, &settings),
+                analyze(&new_doc, &settings),
+                "{label}: incremental and full analysis differ"
+            );
+            let (reused, checked) = analyzer.last_stats();
+            eprintln!("{label}: the edit re-checks {checked} top-level resources, reuses {reused}");
+        }
+        // One Analyzer lives through the iterations, which alternately type the character
+        // and delete it again: every iteration is one real keystroke on warm state.
+        let undo = InputEdit {
+            start_byte: edit.start_byte,
+            old_end_byte: edit.new_end_byte,
+            new_end_byte: edit.start_byte,
+            start_position: edit.start_position,
+            old_end_position: edit.new_end_position,
+            new_end_position: edit.start_position,
+        };
+        let mut analyzer = Analyzer::new();
+        analyzer.analyze(&doc, &settings);
+        let mut current = (tree.clone(), false);
         g.bench_function("edit_incremental", |b| {
+            b.iter(|| {
+                let (old, typed) = &current;
+                let (text, e) = if *typed {
+                    (text.as_str(), &undo)
+                } else {
+                    (new_text.as_str(), &edit)
+                };
+                let t = reparse(language, text, old, e);
+                let findings = analyzer.analyze(&Document::new(language, text, &t), &settings);
+                current = (t, !*typed);
+                findings
+            })
+        });
+        g.bench_function("edit_incremental_full_analysis", |b| {
             b.iter(|| {
                 let t = reparse(language, &new_text, &tree, &edit);
                 analyze(&Document::new(language, &new_text, &t), &settings)
