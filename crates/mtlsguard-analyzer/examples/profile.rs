@@ -7,10 +7,12 @@
 //!
 //! Steps: `parse` (full parse), `analyze` (model + rules on a parsed tree),
 //! `reparse` (one character typed in the middle: tree edit + incremental reparse),
-//! `edit` (`reparse` + analysis).
+//! `edit` (`reparse` + incremental re-analysis with an [`Analyzer`]; the iterations
+//! alternately type the character and delete it), `edit-full-analysis` (`reparse` +
+//! whole-file analysis).
 use std::time::Instant;
 
-use mtlsguard_analyzer::{Document, Settings, analyze, language_for_path, parse};
+use mtlsguard_analyzer::{Analyzer, Document, Settings, analyze, language_for_path, parse};
 use tree_sitter::{InputEdit, Point};
 
 fn main() {
@@ -44,17 +46,42 @@ fn main() {
         },
     };
 
+    let undo = InputEdit {
+        start_byte: at,
+        old_end_byte: at + 1,
+        new_end_byte: at,
+        start_position: edit.start_position,
+        old_end_position: edit.new_end_position,
+        new_end_position: edit.start_position,
+    };
+    let mut analyzer = Analyzer::new();
+    analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+    let mut current = tree.clone();
+
     let start = Instant::now();
     let mut sink = 0usize;
-    for _ in 0..n {
+    for i in 0..n {
         sink += match step.as_str() {
             "parse" => parse(lang, &text, None).root_node().child_count(),
             "analyze" => analyze(&Document::new(lang, &text, &tree), &settings).len(),
-            "reparse" | "edit" => {
+            "edit" => {
+                let (t, e) = if i % 2 == 0 {
+                    (&new_text, &edit)
+                } else {
+                    (&text, &undo)
+                };
+                let mut old = current.clone();
+                old.edit(e);
+                current = parse(lang, t, Some(&old));
+                analyzer
+                    .analyze(&Document::new(lang, t, &current), &settings)
+                    .len()
+            }
+            "reparse" | "edit-full-analysis" => {
                 let mut old = tree.clone();
                 old.edit(&edit);
                 let new = parse(lang, &new_text, Some(&old));
-                if step == "edit" {
+                if step == "edit-full-analysis" {
                     analyze(&Document::new(lang, &new_text, &new), &settings).len()
                 } else {
                     new.root_node().child_count()
