@@ -1,7 +1,7 @@
 //! Server latency benchmark (BENCHMARKS.md), standard LSP messages only:
 //!
 //! ```sh
-//! cargo run --release -p mtlsguard-e2e --example server_latency -- [--edits 500] [--files 200] [CORPUS]
+//! cargo run --release -p mtlsguard-e2e --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [CORPUS]
 //! ```
 //!
 //! Spawns `mtlsguard server --stdio` (the release binary next to this example, built first;
@@ -307,9 +307,7 @@ fn corpus_sample(corpus: &Path, count: usize) -> Vec<PathBuf> {
         };
         text.len() < 1 << 20
             && (p.extension().is_some_and(|e| e == "bicep")
-                || text[..text.len().min(4096)]
-                    .to_ascii_lowercase()
-                    .contains("deploymenttemplate.json"))
+                || mtlsguard_analyzer::is_arm_template(&text))
     });
     let step = (all.len() / count.max(1)).max(1);
     all.into_iter().step_by(step).take(count).collect()
@@ -318,6 +316,7 @@ fn corpus_sample(corpus: &Path, count: usize) -> Vec<PathBuf> {
 fn main() {
     let mut edits = 500;
     let mut files = 200;
+    let mut alone = true;
     let mut corpus = std::env::var_os("MTLSGUARD_CORPUS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
         PathBuf::from,
@@ -327,6 +326,7 @@ fn main() {
         match a.as_str() {
             "--edits" => edits = args.next().and_then(|v| v.parse().ok()).expect("--edits N"),
             "--files" => files = args.next().and_then(|v| v.parse().ok()).expect("--files N"),
+            "--skip-alone" => alone = false,
             _ => corpus = PathBuf::from(a),
         }
     }
@@ -353,7 +353,7 @@ fn main() {
         return;
     }
 
-    for (path, text) in &large {
+    for (path, text) in large.iter().filter(|_| alone) {
         let name = path.file_name().unwrap().to_string_lossy();
         println!(
             "\n== {} ({:.1} MB) open alone, {edits} keystrokes",
@@ -403,9 +403,17 @@ fn main() {
         let text = std::fs::read_to_string(p).expect("read sample file");
         docs.push(Doc::open(&mut server, p, &text));
     }
-    for d in &docs {
-        server.diagnostics(&d.uri.clone(), 1);
-    }
+    // Diagnostics arrive in any order: wait until every document has had its first.
+    let mut waiting: std::collections::HashSet<String> =
+        docs.iter().map(|d| d.uri.clone()).collect();
+    server.wait(|m| {
+        if m["method"] == "textDocument/publishDiagnostics"
+            && let Some(uri) = m["params"]["uri"].as_str()
+        {
+            waiting.remove(uri);
+        }
+        waiting.is_empty()
+    });
     println!(
         "opened {} files: all diagnostics after {:.0} ms; RSS {:.1} -> {:.1} MiB",
         docs.len(),
