@@ -15,7 +15,7 @@ mod syntax;
 
 use std::ops::Range;
 
-pub use fix::{apply_edits, fix_all};
+pub use fix::{apply_edits, fix_all, fix_plan};
 pub use line_index::LineIndex;
 pub use parse::{
     Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
