@@ -238,7 +238,7 @@ pub(crate) mod bicep {
         out
     }
 
-    fn is_statement(kind: &str) -> bool {
+    pub(crate) fn is_statement(kind: &str) -> bool {
         kind.ends_with("_declaration")
             || kind.ends_with("_statement")
             || matches!(
@@ -253,7 +253,7 @@ pub(crate) mod bicep {
             )
     }
 
-    fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+    pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
         match child.kind() {
             "parameter_declaration" => declaration(doc, child, model, true),
             "variable_declaration" => declaration(doc, child, model, false),
@@ -513,15 +513,29 @@ pub(crate) mod json {
 
     /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
     fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        // Hot path of JSON lowering (several lookups per resource object): walk with one
+        // cursor and compare raw key text, decoding only keys that contain escapes.
         let mut found = None;
-        for pair in children(obj).filter(|c| c.kind() == "pair") {
+        let mut cursor = obj.walk();
+        for pair in obj.named_children(&mut cursor) {
+            if pair.kind() != "pair" {
+                continue;
+            }
             let (Some(k), Some(v)) = (
                 pair.child_by_field_name("key"),
                 pair.child_by_field_name("value"),
             ) else {
                 continue;
             };
-            if !v.is_missing() && !v.is_error() && string(doc, k).is_some_and(|s| s == key) {
+            if v.is_missing() || v.is_error() {
+                continue;
+            }
+            let raw = text(doc, k);
+            let matches = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(inner) if !inner.contains('\\') => inner == key,
+                _ => string(doc, k).is_some_and(|s| s == key),
+            };
+            if matches {
                 found = Some(v);
             }
         }
@@ -559,6 +573,45 @@ pub(crate) mod json {
         if depth > MAX_DEPTH {
             return;
         }
+        let scope = template_scope(doc, template, parent, given, model, depth);
+        if let Some(res) = member(doc, template, "resources") {
+            for item in resource_items(res) {
+                lower_resource(doc, item, None, scope, model, depth + 1);
+            }
+        }
+    }
+
+    /// The root template's symbols, as scope 0 (for incremental analysis).
+    pub(crate) fn root_scope(doc: &Document<'_>, template: Node<'_>, model: &mut Model) {
+        template_scope(doc, template, None, Given::Defaults, model, 0);
+    }
+
+    /// The root object and its top-level resource nodes, each checked on its own.
+    pub(crate) fn root_units<'t>(
+        doc: &Document<'_>,
+        root: Node<'t>,
+    ) -> Option<(Node<'t>, Vec<Node<'t>>)> {
+        let obj = children(root).find(|c| c.kind() == "object")?;
+        let units = member(doc, obj, "resources")
+            .map(resource_items)
+            .unwrap_or_default();
+        Some((obj, units))
+    }
+
+    /// Lowers one top-level resource (and what nests in it) against scope 0.
+    pub(crate) fn root_unit(doc: &Document<'_>, unit: Node<'_>, model: &mut Model) {
+        lower_resource(doc, unit, None, 0, model, 1);
+    }
+
+    /// Parameters and variables of a template as a new scope; returns its index.
+    fn template_scope(
+        doc: &Document<'_>,
+        template: Node<'_>,
+        parent: Option<usize>,
+        given: Given<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) -> usize {
         let scope = model.scopes.len();
         let mut symbols = Symbols {
             parent,
@@ -615,12 +668,25 @@ pub(crate) mod json {
             }
         }
         model.scopes.push(symbols);
-        if let Some(res) = member(doc, template, "resources") {
-            lower_resources(doc, res, None, scope, model, depth + 1);
-        }
+        scope
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    fn resource_items(list: Node<'_>) -> Vec<Node<'_>> {
+        match list.kind() {
+            "array" => children(list).filter(|c| c.kind() == "object").collect(),
+            "object" => children(list)
+                .filter(|c| c.kind() == "pair")
+                .filter_map(|pair| {
+                    pair.child_by_field_name("value")
+                        .filter(|v| v.kind() == "object")
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn lower_resources(
         doc: &Document<'_>,
         list: Node<'_>,
@@ -629,23 +695,8 @@ pub(crate) mod json {
         model: &mut Model,
         depth: usize,
     ) {
-        match list.kind() {
-            "array" => {
-                for item in children(list).filter(|c| c.kind() == "object") {
-                    lower_resource(doc, item, parent_ty, scope, model, depth);
-                }
-            }
-            "object" => {
-                for pair in children(list).filter(|c| c.kind() == "pair") {
-                    if let Some(v) = pair
-                        .child_by_field_name("value")
-                        .filter(|v| v.kind() == "object")
-                    {
-                        lower_resource(doc, v, parent_ty, scope, model, depth);
-                    }
-                }
-            }
-            _ => {}
+        for item in resource_items(list) {
+            lower_resource(doc, item, parent_ty, scope, model, depth);
         }
     }
 

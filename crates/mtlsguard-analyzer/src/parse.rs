@@ -70,16 +70,15 @@ fn budget(len: usize) -> Duration {
     Duration::from_millis(500) + Duration::from_micros(len as u64 / 2)
 }
 
-fn parse_budgeted(
+fn parse_budgeted<T: AsRef<[u8]>>(
     parser: &mut Parser,
-    text: &str,
+    read: &mut impl FnMut(usize) -> T,
     old_tree: Option<&Tree>,
     budget: Duration,
 ) -> Option<Tree> {
     let start = Instant::now();
     let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
-    let bytes = text.as_bytes();
-    let mut read = |offset: usize, _: tree_sitter::Point| bytes.get(offset..).unwrap_or(&[]);
+    let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
     let tree = parser.parse_with_options(
         &mut read,
         old_tree,
@@ -97,8 +96,25 @@ fn parse_budgeted(
 /// analysis then works declaration by declaration, and a later incremental parse must
 /// start afresh (pass no old tree).
 pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+    let bytes = text.as_bytes();
+    parse_with(
+        language,
+        text.len(),
+        &mut |offset| bytes.get(offset..).unwrap_or(&[]),
+        old_tree,
+    )
+}
+
+/// [`parse`] for a text held in pieces (the language server's rope): `read(offset)`
+/// returns the bytes from `offset` to the end of the piece holding it, empty at `len`.
+pub fn parse_with<T: AsRef<[u8]>>(
+    language: Language,
+    len: usize,
+    read: &mut impl FnMut(usize) -> T,
+    old_tree: Option<&Tree>,
+) -> Tree {
     with_parser(language, |parser| {
-        parse_budgeted(parser, text, old_tree, budget(text.len()))
+        parse_budgeted(parser, read, old_tree, budget(len))
             .unwrap_or_else(|| parser.parse("", None).expect("an empty text always parses"))
     })
 }
@@ -139,7 +155,9 @@ pub(crate) fn parse_range(
             end_point: end,
         };
         parser.set_included_ranges(&[r]).ok()?;
-        let tree = parse_budgeted(parser, text, None, budget(range.len()));
+        let bytes = text.as_bytes();
+        let mut read = |offset: usize| bytes.get(offset..).unwrap_or(&[]);
+        let tree = parse_budgeted(parser, &mut read, None, budget(range.len()));
         parser
             .set_included_ranges(&[])
             .expect("the default range is valid");
