@@ -11,11 +11,16 @@ export RUSTC_BOOTSTRAP=1   # cargo-fuzz needs -Z flags; the stable toolchain all
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 ./seed.sh 200
 cargo fuzz build -O
+mkdir -p logs
 for target in analyze_bytes mutate_templates incremental_edits fixes; do
   echo "::: fuzz $target for ${seconds}s"
+  set +e
   cargo fuzz run -O "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
-    -print_final_stats=1 2>&1 | grep -E '^(stat::|==|SUMMARY|Done|INFO: -max_total_time)|panicked|Crash|ERROR' || true
-  # grep hides libFuzzer's progress lines; the exit status of the run is what counts.
-  [ "${PIPESTATUS[0]}" = 0 ] || { echo "fuzz target $target failed"; exit 1; }
+    -print_final_stats=1 > "logs/$target.log" 2>&1
+  code=$?
+  set -e
+  # libFuzzer's progress lines are noise here; its stats and any crash report are not.
+  grep -E '^(stat::|==|SUMMARY|Done)|panicked|Crash|ERROR' "logs/$target.log" || true
+  [ "$code" = 0 ] || { echo "fuzz target $target failed (exit $code); log: fuzz/logs/$target.log"; tail -40 "logs/$target.log"; exit 1; }
 done
