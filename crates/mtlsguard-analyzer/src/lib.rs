@@ -16,7 +16,7 @@ mod syntax;
 
 use std::ops::Range;
 
-pub use fix::{apply_edits, fix_all};
+pub use fix::{apply_edits, fix_all, fix_plan};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use parse::{

@@ -51,6 +51,22 @@ fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
     }
 }
 
+/// The syntax error reported where the parser gave up (its time budget ran out: text
+/// nested or broken beyond what it can parse in time), on the first line of `range`.
+fn not_analyzed(text: &str, range: std::ops::Range<usize>) -> crate::Finding {
+    let first_line = text[range.clone()]
+        .find(['\n', '\r'])
+        .unwrap_or(range.len());
+    crate::Finding {
+        rule: crate::SYNTAX_ERROR,
+        level: crate::Level::Info,
+        message: "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed".into(),
+        range: range.start..range.start + first_line,
+        related: Vec::new(),
+        fix: None,
+    }
+}
+
 pub(crate) mod bicep {
     use super::*;
 
@@ -96,6 +112,8 @@ pub(crate) mod bicep {
             let Some(mut tree) =
                 crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
             else {
+                // Never a silent pass: say that this declaration was not analyzed.
+                model.chunk_errors.push(not_analyzed(doc.text, start..end));
                 continue;
             };
             if tree.root_node().has_error() {
@@ -479,6 +497,13 @@ pub(crate) mod json {
     use super::*;
 
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
+        if crate::parse::gave_up(doc.tree, doc.text) {
+            // Never a silent pass: say that the file was not analyzed.
+            model
+                .chunk_errors
+                .push(not_analyzed(doc.text, 0..doc.text.len()));
+            return;
+        }
         let root = doc.tree.root_node();
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
