@@ -224,6 +224,7 @@ mod bench {
             let open = t.elapsed();
             let lines = doc.rope.len_lines() as u32;
             let (mut edits, mut analyses, mut totals) = (Vec::new(), Vec::new(), Vec::new());
+            let mut copies = Vec::new();
             let mut findings_count = 0;
             for i in 0..40u32 {
                 // Type a space at the start of lines spread over the file.
@@ -244,6 +245,10 @@ mod bench {
                     version: doc.version,
                     seq: doc.seq,
                 };
+                let t3 = Instant::now();
+                let copy = store::text(&snap.rope).len();
+                copies.push(t3.elapsed());
+                assert_eq!(copy, snap.rope.len_bytes());
                 let t2 = Instant::now();
                 findings_count = findings(&snap, &settings).unwrap().len();
                 let analysis = t2.elapsed();
@@ -252,11 +257,12 @@ mod bench {
                 totals.push(t.elapsed());
             }
             eprintln!(
-                "{rel} ({} bytes, {lines} lines, {findings_count} findings)\n  open (full parse): {:.1} ms\n  edit + incremental re-parse: {}\n  analysis: {}\n  per edit total: {}",
+                "{rel} ({} bytes, {lines} lines, {findings_count} findings)\n  open (full parse): {:.1} ms\n  edit + incremental re-parse: {}\n  analysis: {} (of which the text copy: {})\n  per edit total (edit + re-parse + analysis): {}",
                 text.len(),
                 open.as_secs_f64() * 1000.0,
                 stats(edits),
                 stats(analyses),
+                stats(copies),
                 stats(totals)
             );
         }
