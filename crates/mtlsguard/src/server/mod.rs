@@ -538,6 +538,8 @@ impl tower::Service<Request> for Ordered {
             // Before `initialize` (or after `shutdown`) notifications are dropped (spec).
             return Box::pin(async { Ok(None) });
         }
+        // The transport runs on `block_on`'s thread, not on a worker: re-parsing a large
+        // document here delays reading the next message, never the analyses and publishing.
         self.state.sync_notification(&method, params);
         Box::pin(async { Ok(None) })
     }
