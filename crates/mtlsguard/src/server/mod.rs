@@ -539,7 +539,7 @@ impl tower::Service<Request> for Ordered {
             return Box::pin(async { Ok(None) });
         }
         // The transport runs on `block_on`'s thread, not on a worker: re-parsing a large
-        // document here delays reading the next message, never the analyses and publishing.
+        // document here delays the message loop, never the analyses (on the workers).
         self.state.sync_notification(&method, params);
         Box::pin(async { Ok(None) })
     }
