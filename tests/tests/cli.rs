@@ -184,6 +184,32 @@ fn github_output() {
 }
 
 #[test]
+fn threads_change_nothing_but_speed() {
+    let dir = project();
+    let default = run(dir.path(), &["check", "--output-format", "json"]);
+    assert_eq!(default.code, 1, "{}", default.stderr);
+    for args in [&["-j", "1"][..], &["--threads", "2"], &["-j", "7"]] {
+        let mut argv = vec!["check", "--output-format", "json"];
+        argv.extend_from_slice(args);
+        let r = run(dir.path(), &argv);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (
+                default.code,
+                default.stdout.as_str(),
+                default.stderr.as_str()
+            ),
+            "{args:?}"
+        );
+    }
+    for bad in ["0", "two"] {
+        let r = run(dir.path(), &["check", "-j", bad]);
+        assert_eq!(r.code, 2, "-j {bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--threads"), "-j {bad}: {}", r.stderr);
+    }
+}
+
+#[test]
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     write_files(

@@ -8,7 +8,8 @@ fn main() {
         let tree = parse(lang, &text, None);
         let parse_t = t.elapsed();
         let t = Instant::now();
-        let f = analyze(&Document::new(lang, &text, &tree), &Settings::default());
+        let mut analyzer = Analyzer::new();
+        let f = analyzer.analyze(&Document::new(lang, &text, &tree), &Settings::default());
         let an = t.elapsed();
         // one-char edit in the middle
         let mid = text.len() / 2;
@@ -41,10 +42,11 @@ fn main() {
         let nt = parse(lang, &t2, Some(&old));
         let inc = t.elapsed();
         let t = Instant::now();
-        let f2 = analyze(&Document::new(lang, &t2, &nt), &Settings::default());
+        let f2 = analyzer.analyze(&Document::new(lang, &t2, &nt), &Settings::default());
         let an2 = t.elapsed();
+        let stats = analyzer.last_stats();
         println!(
-            "{path}: {} bytes, parse {parse_t:?}, analyze {an:?} ({} findings), incr parse {inc:?}, re-analyze {an2:?} ({})",
+            "{path}: {} bytes, parse {parse_t:?}, analyze {an:?} ({} findings), incr parse {inc:?}, re-analyze {an2:?} ({}), reused/checked {stats:?}",
             text.len(),
             f.len(),
             f2.len()

@@ -296,32 +296,51 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Applies the fixes of `findings` (safe ones, or all with `unsafe_fixes`) that do not
-/// conflict with each other. Returns the new text and how many fixes went in; callers
-/// re-analyze and call again until nothing applies (conflicting fixes go in next round).
-pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String, usize) {
-    let mut taken: Vec<&Edit> = Vec::new();
-    let mut applied = 0;
-    for f in findings {
+/// Which findings' fixes [`fix_all`] applies, in order: safe ones (or all with
+/// `unsafe_fixes`), skipping any that touches a fix taken before it.
+pub fn fix_plan(findings: &[Finding], unsafe_fixes: bool) -> Vec<usize> {
+    // The taken edits' ranges, by start (the end of the widest at each start): a file can
+    // hold 100,000 fixable findings (unused suppressions), so no quadratic scan.
+    let mut spans: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    let mut chosen = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
         let Some(fix) = &f.fix else { continue };
         if !fix.safe && !unsafe_fixes {
             continue;
         }
         // Two inserts at one point conflict too: both may create the same parent object.
+        // Taken spans never touch each other, so only the last one starting at or before
+        // an edit's end can reach it.
         let clashes = fix.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| e.range.start <= t.range.end && t.range.start <= e.range.end)
+            spans
+                .range(..=e.range.end)
+                .next_back()
+                .is_some_and(|(_, &end)| e.range.start <= end)
         });
         if clashes {
             continue;
         }
-        taken.extend(fix.edits.iter());
-        applied += 1;
+        for e in &fix.edits {
+            let end = spans.entry(e.range.start).or_insert(e.range.end);
+            *end = (*end).max(e.range.end);
+        }
+        chosen.push(i);
     }
-    let edits: Vec<Edit> = taken.into_iter().cloned().collect();
+    chosen
+}
+
+/// Applies the fixes of `findings` (safe ones, or all with `unsafe_fixes`) that do not
+/// conflict with each other. Returns the new text and how many fixes went in; callers
+/// re-analyze and call again until nothing applies (conflicting fixes go in next round).
+pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String, usize) {
+    let chosen = fix_plan(findings, unsafe_fixes);
+    let edits: Vec<Edit> = chosen
+        .iter()
+        .filter_map(|&i| findings[i].fix.as_ref())
+        .flat_map(|fix| fix.edits.iter().cloned())
+        .collect();
     match apply_edits(text, &edits) {
-        Ok(t) => (t, applied),
+        Ok(t) => (t, chosen.len()),
         Err(_) => (text.to_owned(), 0),
     }
 }

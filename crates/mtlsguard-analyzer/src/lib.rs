@@ -5,6 +5,7 @@
 //! text; callers convert to lines and columns in the encoding they need ([`LineIndex`]).
 
 mod fix;
+mod incremental;
 mod line_index;
 mod lower;
 mod model;
@@ -15,7 +16,8 @@ mod syntax;
 
 use std::ops::Range;
 
-pub use fix::{apply_edits, fix_all};
+pub use fix::{apply_edits, fix_all, fix_plan};
+pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use parse::{
     Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
@@ -139,19 +141,22 @@ impl Settings {
 /// Analyzes a parsed document: every enabled rule, suppressions, unused suppressions and
 /// syntax errors, sorted by position.
 pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
-    let model = lower::lower(doc);
-    let mut findings = rules::run(doc, &model, settings);
+    Analyzer::new().analyze(doc, settings)
+}
+
+/// Adds syntax errors, applies suppressions, sorts: what every analysis ends with.
+fn finish(
+    doc: &Document<'_>,
+    settings: &Settings,
+    mut findings: Vec<Finding>,
+    chunk_errors: Vec<Finding>,
+) -> Vec<Finding> {
     // Syntax errors first, so a directive can suppress them like any finding (useful for
     // newer Bicep syntax the grammar cannot read) and is not reported unused.
     let level = settings.level(SYNTAX_ERROR);
     if level != Level::Off {
         if gave_up(doc.tree, doc.text) {
-            findings.extend(
-                model
-                    .chunk_errors
-                    .into_iter()
-                    .map(|f| Finding { level, ..f }),
-            );
+            findings.extend(chunk_errors.into_iter().map(|f| Finding { level, ..f }));
         } else {
             findings.extend(syntax::errors(doc, level));
         }

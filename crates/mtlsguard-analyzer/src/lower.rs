@@ -51,6 +51,20 @@ fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
     }
 }
 
+/// The syntax error reported where the parser gave up (its time budget ran out: text
+/// nested or broken beyond what it can parse in time), on the first line of `range`.
+fn not_analyzed(text: &str, range: std::ops::Range<usize>) -> crate::Finding {
+    let first_line = text[range.clone()].find(['\n', '\r']).unwrap_or(range.len());
+    crate::Finding {
+        rule: crate::SYNTAX_ERROR,
+        level: crate::Level::Info,
+        message: "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed".into(),
+        range: range.start..range.start + first_line,
+        related: Vec::new(),
+        fix: None,
+    }
+}
+
 pub(crate) mod bicep {
     use super::*;
 
@@ -96,6 +110,8 @@ pub(crate) mod bicep {
             let Some(mut tree) =
                 crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
             else {
+                // Never a silent pass: say that this declaration was not analyzed.
+                model.chunk_errors.push(not_analyzed(doc.text, start..end));
                 continue;
             };
             if tree.root_node().has_error() {
@@ -220,7 +236,7 @@ pub(crate) mod bicep {
         out
     }
 
-    fn is_statement(kind: &str) -> bool {
+    pub(crate) fn is_statement(kind: &str) -> bool {
         kind.ends_with("_declaration")
             || kind.ends_with("_statement")
             || matches!(
@@ -235,7 +251,7 @@ pub(crate) mod bicep {
             )
     }
 
-    fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+    pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
         match child.kind() {
             "parameter_declaration" => declaration(doc, child, model, true),
             "variable_declaration" => declaration(doc, child, model, false),
@@ -479,6 +495,13 @@ pub(crate) mod json {
     use super::*;
 
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
+        if crate::parse::gave_up(doc.tree, doc.text) {
+            // Never a silent pass: say that the file was not analyzed.
+            model
+                .chunk_errors
+                .push(not_analyzed(doc.text, 0..doc.text.len()));
+            return;
+        }
         let root = doc.tree.root_node();
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
@@ -488,15 +511,29 @@ pub(crate) mod json {
 
     /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
     fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        // Hot path of JSON lowering (several lookups per resource object): walk with one
+        // cursor and compare raw key text, decoding only keys that contain escapes.
         let mut found = None;
-        for pair in children(obj).filter(|c| c.kind() == "pair") {
+        let mut cursor = obj.walk();
+        for pair in obj.named_children(&mut cursor) {
+            if pair.kind() != "pair" {
+                continue;
+            }
             let (Some(k), Some(v)) = (
                 pair.child_by_field_name("key"),
                 pair.child_by_field_name("value"),
             ) else {
                 continue;
             };
-            if !v.is_missing() && !v.is_error() && string(doc, k).is_some_and(|s| s == key) {
+            if v.is_missing() || v.is_error() {
+                continue;
+            }
+            let raw = text(doc, k);
+            let matches = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(inner) if !inner.contains('\\') => inner == key,
+                _ => string(doc, k).is_some_and(|s| s == key),
+            };
+            if matches {
                 found = Some(v);
             }
         }
@@ -534,6 +571,45 @@ pub(crate) mod json {
         if depth > MAX_DEPTH {
             return;
         }
+        let scope = template_scope(doc, template, parent, given, model, depth);
+        if let Some(res) = member(doc, template, "resources") {
+            for item in resource_items(res) {
+                lower_resource(doc, item, None, scope, model, depth + 1);
+            }
+        }
+    }
+
+    /// The root template's symbols, as scope 0 (for incremental analysis).
+    pub(crate) fn root_scope(doc: &Document<'_>, template: Node<'_>, model: &mut Model) {
+        template_scope(doc, template, None, Given::Defaults, model, 0);
+    }
+
+    /// The root object and its top-level resource nodes, each checked on its own.
+    pub(crate) fn root_units<'t>(
+        doc: &Document<'_>,
+        root: Node<'t>,
+    ) -> Option<(Node<'t>, Vec<Node<'t>>)> {
+        let obj = children(root).find(|c| c.kind() == "object")?;
+        let units = member(doc, obj, "resources")
+            .map(resource_items)
+            .unwrap_or_default();
+        Some((obj, units))
+    }
+
+    /// Lowers one top-level resource (and what nests in it) against scope 0.
+    pub(crate) fn root_unit(doc: &Document<'_>, unit: Node<'_>, model: &mut Model) {
+        lower_resource(doc, unit, None, 0, model, 1);
+    }
+
+    /// Parameters and variables of a template as a new scope; returns its index.
+    fn template_scope(
+        doc: &Document<'_>,
+        template: Node<'_>,
+        parent: Option<usize>,
+        given: Given<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) -> usize {
         let scope = model.scopes.len();
         let mut symbols = Symbols {
             parent,
@@ -590,12 +666,25 @@ pub(crate) mod json {
             }
         }
         model.scopes.push(symbols);
-        if let Some(res) = member(doc, template, "resources") {
-            lower_resources(doc, res, None, scope, model, depth + 1);
-        }
+        scope
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    fn resource_items(list: Node<'_>) -> Vec<Node<'_>> {
+        match list.kind() {
+            "array" => children(list).filter(|c| c.kind() == "object").collect(),
+            "object" => children(list)
+                .filter(|c| c.kind() == "pair")
+                .filter_map(|pair| {
+                    pair.child_by_field_name("value")
+                        .filter(|v| v.kind() == "object")
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn lower_resources(
         doc: &Document<'_>,
         list: Node<'_>,
@@ -604,23 +693,8 @@ pub(crate) mod json {
         model: &mut Model,
         depth: usize,
     ) {
-        match list.kind() {
-            "array" => {
-                for item in children(list).filter(|c| c.kind() == "object") {
-                    lower_resource(doc, item, parent_ty, scope, model, depth);
-                }
-            }
-            "object" => {
-                for pair in children(list).filter(|c| c.kind() == "pair") {
-                    if let Some(v) = pair
-                        .child_by_field_name("value")
-                        .filter(|v| v.kind() == "object")
-                    {
-                        lower_resource(doc, v, parent_ty, scope, model, depth);
-                    }
-                }
-            }
-            _ => {}
+        for item in resource_items(list) {
+            lower_resource(doc, item, parent_ty, scope, model, depth);
         }
     }
 

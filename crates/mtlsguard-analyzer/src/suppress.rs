@@ -117,24 +117,39 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
     for (d, dir) in dirs.iter().enumerate() {
         used[d] = vec![false; dir.ids.len()];
     }
+    let closing = closing_restores(&dirs);
+    // Directives are in line order: the next-line ones are found by binary search, so
+    // a file with many directives and many findings stays linear-ish.
+    let next_line: Vec<usize> = (0..dirs.len())
+        .filter(|&d| dirs[d].kind == Kind::NextLine)
+        .collect();
+    let disables: Vec<usize> = (0..dirs.len())
+        .filter(|&d| dirs[d].kind == Kind::Disable)
+        .collect();
     findings.retain(|f| {
         let line = index.line(f.range.start);
         let mut suppressed = false;
-        for (d, dir) in dirs.iter().enumerate() {
-            let covers = match dir.kind {
-                Kind::NextLine => dir.line + 1 == line,
-                Kind::Disable => dir.line < line && !restored_before(&dirs, d, line, f.rule),
-                Kind::Restore => false,
-            };
-            if !covers {
-                continue;
-            }
-            for (i, (id, _)) in dir.ids.iter().enumerate() {
-                if id == f.rule {
+        let mut mark = |d: usize, covers_id: &dyn Fn(usize) -> bool| {
+            for (i, (id, _)) in dirs[d].ids.iter().enumerate() {
+                if id == f.rule && covers_id(i) {
                     used[d][i] = true;
                     suppressed = true;
                 }
             }
+        };
+        if line > 0 {
+            let first = next_line.partition_point(|&d| dirs[d].line < line - 1);
+            for &d in next_line[first..]
+                .iter()
+                .take_while(|&&d| dirs[d].line == line - 1)
+            {
+                mark(d, &|_| true);
+            }
+        }
+        let before = disables.partition_point(|&d| dirs[d].line < line);
+        for &d in &disables[..before] {
+            // Not restored between the directive and the finding.
+            mark(d, &|i| closing[d][i].is_none_or(|r| dirs[r].line >= line));
         }
         !suppressed
     });
@@ -174,7 +189,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
                 } else {
                     vec![id.as_str()]
                 };
-                edits.extend(restore_edits(doc.text, &dirs, d, &gone));
+                edits.extend(restore_edits(doc.text, &dirs, &closing, d, &gone));
             }
             findings.push(Finding {
                 rule: UNUSED_SUPPRESSION,
@@ -203,14 +218,26 @@ fn remove_word(text: &str, range: &Range<usize>) -> Edit {
 
 /// Edits removing `ids` from the `#restore-diagnostics` lines that close directive `d`
 /// (a restore line left with no id at all is deleted).
-fn restore_edits(text: &str, dirs: &[Directive], d: usize, ids: &[&str]) -> Vec<Edit> {
+fn restore_edits(
+    text: &str,
+    dirs: &[Directive],
+    closing: &[Vec<Option<usize>>],
+    d: usize,
+    ids: &[&str],
+) -> Vec<Edit> {
     let mut per_restore: Vec<(usize, Vec<usize>)> = Vec::new();
     for id in ids {
-        let closing = dirs.iter().enumerate().find_map(|(r, dir)| {
-            let at = dir.ids.iter().position(|(x, _)| x == id)?;
-            (dir.kind == Kind::Restore && dir.line > dirs[d].line).then_some((r, at))
-        });
-        let Some((r, at)) = closing else { continue };
+        let Some(r) = dirs[d]
+            .ids
+            .iter()
+            .position(|(x, _)| x == id)
+            .and_then(|i| closing[d][i])
+        else {
+            continue;
+        };
+        let Some(at) = dirs[r].ids.iter().position(|(x, _)| x == id) else {
+            continue;
+        };
         match per_restore.iter_mut().find(|(x, _)| *x == r) {
             Some((_, list)) => list.push(at),
             None => per_restore.push((r, vec![at])),
@@ -231,16 +258,31 @@ fn restore_edits(text: &str, dirs: &[Directive], d: usize, ids: &[&str]) -> Vec<
     edits
 }
 
-fn is_suppressible(id: &str) -> bool {
-    id != UNUSED_SUPPRESSION && (id == SYNTAX_ERROR || crate::rules::rule(id).is_some())
+/// For each id of each `#disable-diagnostics`, the first `#restore-diagnostics` after it
+/// that names the id (one backward pass: hostile files hold 100,000 directives).
+fn closing_restores(dirs: &[Directive]) -> Vec<Vec<Option<usize>>> {
+    let mut next: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = vec![Vec::new(); dirs.len()];
+    for (d, dir) in dirs.iter().enumerate().rev() {
+        match dir.kind {
+            Kind::Restore => {
+                for (id, _) in &dir.ids {
+                    next.insert(id.as_str(), d);
+                }
+            }
+            Kind::Disable => {
+                out[d] = dir
+                    .ids
+                    .iter()
+                    .map(|(id, _)| next.get(id.as_str()).copied())
+                    .collect();
+            }
+            Kind::NextLine => {}
+        }
+    }
+    out
 }
 
-/// True when a `#restore-diagnostics` naming `rule` stands between directive `d` and `line`.
-fn restored_before(dirs: &[Directive], d: usize, line: usize, rule: &str) -> bool {
-    dirs.iter().any(|r| {
-        r.kind == Kind::Restore
-            && r.line > dirs[d].line
-            && r.line < line
-            && r.ids.iter().any(|(id, _)| id == rule)
-    })
+fn is_suppressible(id: &str) -> bool {
+    id != UNUSED_SUPPRESSION && (id == SYNTAX_ERROR || crate::rules::rule(id).is_some())
 }

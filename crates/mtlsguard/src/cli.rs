@@ -64,6 +64,9 @@ pub struct CheckArgs {
     /// Never print colors (NO_COLOR is honored too; colors are only used on a terminal).
     #[arg(long)]
     pub no_color: bool,
+    /// Analyze files on this many threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -158,7 +161,16 @@ pub fn check(args: CheckArgs) -> ExitCode {
         unsafe_fixes: args.unsafe_fixes,
         max_file_size: args.max_file_size,
     };
-    let reports = process::run(&collected.jobs, &opts);
+    let reports = match args.threads {
+        None => process::run(&collected.jobs, &opts),
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.get()).build() {
+            Ok(pool) => pool.install(|| process::run(&collected.jobs, &opts)),
+            Err(e) => {
+                eprint_error(&format!("cannot start {n} threads: {e}"));
+                return ExitCode::from(2);
+            }
+        },
+    };
 
     for r in &reports {
         for w in &r.warnings {

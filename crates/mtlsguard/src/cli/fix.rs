@@ -4,30 +4,18 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use mtlsguard_analyzer::{Edit, Finding};
+use mtlsguard_analyzer::Finding;
 
 /// The fixes `fix_all` applies to `findings`, in its order: the first fix of each clashing
 /// group wins (same rule as `mtlsguard_analyzer::fix_all`, used to name what changed).
 pub fn chosen_fixes(findings: &[Finding], unsafe_fixes: bool) -> Vec<(&'static str, String)> {
-    let mut taken: Vec<&Edit> = Vec::new();
-    let mut out = Vec::new();
-    for f in findings {
-        let Some(fix) = &f.fix else { continue };
-        if !fix.safe && !unsafe_fixes {
-            continue;
-        }
-        let clashes = fix.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| e.range.start <= t.range.end && t.range.start <= e.range.end)
-        });
-        if clashes {
-            continue;
-        }
-        taken.extend(fix.edits.iter());
-        out.push((f.rule, fix.title.clone()));
-    }
-    out
+    mtlsguard_analyzer::fix_plan(findings, unsafe_fixes)
+        .into_iter()
+        .filter_map(|i| {
+            let f = &findings[i];
+            Some((f.rule, f.fix.as_ref()?.title.clone()))
+        })
+        .collect()
 }
 
 /// A unified diff (`--- a/path`, `+++ b/path`) of `old` → `new`.

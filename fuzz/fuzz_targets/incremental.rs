@@ -1,0 +1,73 @@
+//! (c) The editor path: a text receives a random sequence of incremental edits, each
+//! followed by an incremental reparse (`tree.edit` + `parse(lang, text, Some(&tree))`, what
+//! the language server does). The final tree must equal a fresh parse of the final text,
+//! and so must the findings.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use mtlsguard_analyzer::{Document, Language, Settings, analyze, gave_up, parse, syntax_tree_dump};
+use tree_sitter::{InputEdit, Point};
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    json: bool,
+    initial: String,
+    edits: Vec<(u16, u8, String)>,
+}
+
+fn point_at(text: &str, offset: usize) -> Point {
+    let before = &text.as_bytes()[..offset];
+    let row = before.iter().filter(|&&b| b == b'\n').count();
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    Point { row, column: offset - line_start }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fuzz_target!(|input: Input| {
+    let language = if input.json { Language::Json } else { Language::Bicep };
+    let mut text = input.initial;
+    let mut tree = parse(language, &text, None);
+    for (start, len, new) in input.edits.into_iter().take(64) {
+        let start = floor_boundary(&text, start as usize);
+        let end = floor_boundary(&text, start + len as usize);
+        let start_position = point_at(&text, start);
+        let old_end_position = point_at(&text, end);
+        text.replace_range(start..end, &new);
+        let new_end = start + new.len();
+        let edit = InputEdit {
+            start_byte: start,
+            old_end_byte: end,
+            new_end_byte: new_end,
+            start_position,
+            old_end_position,
+            new_end_position: point_at(&text, new_end),
+        };
+        // A placeholder tree (the parser gave up) must not be reused.
+        let reuse = !gave_up(&tree, "x");
+        tree.edit(&edit);
+        tree = parse(language, &text, reuse.then_some(&tree));
+    }
+    let fresh = parse(language, &text, None);
+    if gave_up(&tree, &text) || gave_up(&fresh, &text) {
+        return; // the time budget ran out (machine load): nothing to compare
+    }
+    let incremental_dump = syntax_tree_dump(&tree, &text);
+    let fresh_dump = syntax_tree_dump(&fresh, &text);
+    let settings = Settings::default();
+    let a = analyze(&Document::new(language, &text, &tree), &settings);
+    let b = analyze(&Document::new(language, &text, &fresh), &settings);
+    common::check_findings(&text, &a);
+    assert_eq!(a, b, "findings differ between incremental and fresh parse of {text:?}");
+    assert_eq!(incremental_dump, fresh_dump, "trees differ for {text:?}");
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Fills fuzz/corpus/<target> with seeds (not committed): the rule fixtures, examples/, and
+# a sample of the shared corpus of real templates (../shared/corpus relative to the repo),
+# when present. Usage: fuzz/seed.sh [SAMPLE_SIZE]   (default 300 corpus files)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+sample="${1:-300}"
+shared="$repo/../shared/corpus"
+[ -d "$shared" ] || shared="/work/shared/corpus"
+
+files=()
+while IFS= read -r f; do files+=("$f"); done < <(
+  find "$repo/crates/mtlsguard-analyzer/src/rules/fixtures" "$repo/examples" -type f \
+    \( -name '*.bicep' -o -name '*.json' -o -name '*.jsonc' \) | sort
+)
+if [ -d "$shared" ]; then
+  # A deterministic sample: every Nth file, small enough to keep runs fast.
+  mapfile -t all < <(find "$shared" -type f \( -name '*.bicep' -o -name '*.json' \) -size -64k | sort)
+  step=$(( ${#all[@]} / sample ))
+  [ "$step" -ge 1 ] || step=1
+  for ((i = 0; i < ${#all[@]}; i += step)); do files+=("${all[$i]}"); done
+else
+  echo "seed.sh: $shared not found; seeding from fixtures and examples only" >&2
+fi
+
+for target in analyze_bytes mutate_templates incremental fixes; do
+  mkdir -p "$here/corpus/$target"
+done
+n=0
+for f in "${files[@]}"; do
+  name="$(printf '%s' "$f" | md5sum | cut -c1-16)"
+  cp "$f" "$here/corpus/analyze_bytes/$name"
+  cp "$f" "$here/corpus/mutate_templates/$name"
+  # fixes: the first byte picks the language (even: Bicep, odd: JSON).
+  case "$f" in
+    *.bicep) { printf '\0'; cat "$f"; } > "$here/corpus/fixes/$name" ;;
+    *) { printf '\1'; cat "$f"; } > "$here/corpus/fixes/$name" ;;
+  esac
+  # incremental: arbitrary's layout (flag byte, then the text); edits come from mutation.
+  case "$f" in
+    *.bicep) { printf '\0'; cat "$f"; } > "$here/corpus/incremental/$name" ;;
+    *) { printf '\1'; cat "$f"; } > "$here/corpus/incremental/$name" ;;
+  esac
+  n=$((n + 1))
+done
+echo "seed.sh: $n seed files per target in $here/corpus/"
