@@ -1,1 +1,188 @@
-pub fn x(){}
+//! The mtlsguard analyzer: Bicep / ARM JSON source text in, client-certificate findings out.
+//!
+//! Pure by design: no file or network I/O and no LSP types, so the CLI and the language
+//! server share exactly the same behaviour. Every range is a byte range into the source
+//! text; callers convert to lines and columns in the encoding they need ([`LineIndex`]).
+
+mod fix;
+mod incremental;
+mod line_index;
+mod lower;
+mod model;
+mod parse;
+mod rules;
+mod suppress;
+mod syntax;
+
+use std::ops::Range;
+
+pub use fix::{apply_edits, fix_all};
+pub use incremental::Analyzer;
+pub use line_index::LineIndex;
+pub use parse::{
+    Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
+    parse_with,
+};
+pub use rules::{RULES, RuleMeta, rule};
+pub use syntax::syntax_tree_dump;
+
+/// Rule id of the pseudo-rule that reports parse errors.
+pub const SYNTAX_ERROR: &str = "syntax-error";
+/// Rule id of the pseudo-rule that reports suppression comments that matched nothing.
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+/// Rule id of the file-level problems (not UTF-8, too large).
+pub const FILE_ERROR: &str = "file-error";
+
+/// Default size limit of an analyzed file (spec section 1).
+pub const DEFAULT_MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+
+/// How loudly a rule reports. `Off` disables the rule entirely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "off" => Level::Off,
+            "info" => Level::Info,
+            "warning" => Level::Warning,
+            "error" => Level::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// A text replacement: `range` (bytes) becomes `new_text`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub new_text: String,
+}
+
+/// A fix for one finding: a set of non-overlapping edits applied together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Human title, e.g. "Set clientCertMode to 'Required'".
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// Safe fixes are applied by `check --fix` and marked preferred in the editor;
+    /// unsafe ones need `--unsafe-fixes` (they change behaviour beyond the finding).
+    pub safe: bool,
+}
+
+/// A secondary location that explains a finding (e.g. the param whose default decided it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// One problem found in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Rule id, e.g. `app-service-client-cert`, `unused-suppression`, `syntax-error`.
+    pub rule: &'static str,
+    /// The configured level (never `Off`: disabled rules produce no findings).
+    pub level: Level,
+    pub message: String,
+    pub range: Range<usize>,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+/// Which rules run and at what level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    levels: Vec<(&'static str, Level)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            levels: RULES.iter().map(|r| (r.id, r.default_level)).collect(),
+        }
+    }
+}
+
+impl Settings {
+    /// Sets the level of a rule; returns false when the id names no rule.
+    pub fn set_level(&mut self, id: &str, level: Level) -> bool {
+        match self.levels.iter_mut().find(|(r, _)| *r == id) {
+            Some(slot) => {
+                slot.1 = level;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn level(&self, id: &str) -> Level {
+        self.levels
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map_or(Level::Off, |(_, l)| *l)
+    }
+}
+
+/// Analyzes a parsed document: every enabled rule, suppressions, unused suppressions and
+/// syntax errors, sorted by position.
+pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
+    Analyzer::new().analyze(doc, settings)
+}
+
+/// Adds syntax errors, applies suppressions, sorts: what every analysis ends with.
+fn finish(
+    doc: &Document<'_>,
+    settings: &Settings,
+    mut findings: Vec<Finding>,
+    chunk_errors: Vec<Finding>,
+) -> Vec<Finding> {
+    // Syntax errors first, so a directive can suppress them like any finding (useful for
+    // newer Bicep syntax the grammar cannot read) and is not reported unused.
+    let level = settings.level(SYNTAX_ERROR);
+    if level != Level::Off {
+        if gave_up(doc.tree, doc.text) {
+            findings.extend(chunk_errors.into_iter().map(|f| Finding { level, ..f }));
+        } else {
+            findings.extend(syntax::errors(doc, level));
+        }
+    }
+    suppress::apply(doc, settings, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
+    });
+    findings
+}
+
+/// Start offsets of every resource declaration the analyzer understood (including
+/// `existing` ones). Diagnostic aid for the corpus test: declarations in the text that are
+/// missing here were lost to parse errors.
+#[doc(hidden)]
+pub fn declared_resource_starts(doc: &Document<'_>) -> Vec<usize> {
+    lower::lower(doc)
+        .resources
+        .iter()
+        .map(|r| r.decl_start)
+        .collect()
+}
+
+/// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`
+/// deterministically (see [`parse_for_check`]).
+pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
+    let tree = parse_for_check(language, text);
+    analyze(&Document::new(language, text, &tree), settings)
+}

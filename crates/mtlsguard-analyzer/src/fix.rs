@@ -1,0 +1,414 @@
+//! Building and applying fix edits that keep the file's own style (spec section 7).
+
+use crate::model::{Object, Value};
+use crate::parse::{Document, Language};
+use crate::{Edit, Finding};
+
+/// A value a fix writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewValue {
+    Bool(bool),
+    Str(String),
+    Object(Vec<(String, NewValue)>),
+}
+
+impl NewValue {
+    /// How the value reads in a fix title.
+    pub fn display(&self) -> String {
+        match self {
+            NewValue::Bool(b) => b.to_string(),
+            NewValue::Str(s) => format!("'{s}'"),
+            NewValue::Object(_) => "an object".into(),
+        }
+    }
+
+    /// `nest(["a", "b"], v)` is `{ a: { b: v } }`.
+    pub fn nest(path: &[&str], leaf: NewValue) -> NewValue {
+        path.iter().rev().fold(leaf, |inner, key| {
+            NewValue::Object(vec![((*key).to_owned(), inner)])
+        })
+    }
+
+    fn render(&self, lang: Language, indent: &str, unit: &str, eol: &str) -> String {
+        match self {
+            NewValue::Bool(b) => b.to_string(),
+            NewValue::Str(s) => match lang {
+                Language::Bicep => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+                Language::Json => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            },
+            NewValue::Object(props) => {
+                let inner = format!("{indent}{unit}");
+                let sep = match lang {
+                    Language::Bicep => eol.to_owned(),
+                    Language::Json => format!(",{eol}"),
+                };
+                let body: Vec<String> = props
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{inner}{}",
+                            property(lang, k, &v.render(lang, &inner, unit, eol))
+                        )
+                    })
+                    .collect();
+                format!("{{{eol}{}{eol}{indent}}}", body.join(&sep))
+            }
+        }
+    }
+}
+
+impl NewValue {
+    /// On one line, for objects written on one line: `{ clientCertEnabled: true }`.
+    fn render_inline(&self, lang: Language) -> String {
+        match self {
+            NewValue::Object(props) => {
+                let body: Vec<String> = props
+                    .iter()
+                    .map(|(k, v)| property(lang, k, &v.render_inline(lang)))
+                    .collect();
+                format!("{{ {} }}", body.join(", "))
+            }
+            _ => self.render(lang, "", "", "\n"),
+        }
+    }
+}
+
+fn property(lang: Language, key: &str, value: &str) -> String {
+    match lang {
+        Language::Bicep => format!("{key}: {value}"),
+        Language::Json => format!("\"{key}\": {value}"),
+    }
+}
+
+/// Replaces a property's value with a literal.
+pub(crate) fn replace_value(doc: &Document<'_>, old: &Value, new: &NewValue) -> Edit {
+    let indent = line_indent(doc.text, old.range.start);
+    Edit {
+        range: old.range.clone(),
+        new_text: new.render(doc.language, indent, indent_unit(doc.text), eol(doc.text)),
+    }
+}
+
+/// The line ending the file uses (CRLF stays CRLF).
+fn eol(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The file's indentation step, guessed from the first indented line.
+fn indent_unit(text: &str) -> &str {
+    for line in text.lines().take(200) {
+        let ws = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        if ws.starts_with('\t') {
+            return "\t";
+        }
+        if !ws.is_empty() && !line.trim().is_empty() {
+            return ws;
+        }
+    }
+    "  "
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+}
+
+/// The end of the line containing `at` (before its line break).
+fn line_end(text: &str, at: usize) -> usize {
+    text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i)
+}
+
+fn line_indent(text: &str, at: usize) -> &str {
+    let start = line_start(text, at);
+    let line = &text[start..line_end(text, start)];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// True when only blanks and comments stand between `from` and `to`.
+fn only_trivia(text: &str, from: usize, to: usize) -> bool {
+    let seg = text.get(from..to).unwrap_or("");
+    let mut rest = seg.trim_start();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            match r.find("*/") {
+                Some(i) => rest = r[i + 2..].trim_start(),
+                None => return false,
+            }
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Inserts `key: value` as the last property of `obj`, indented like its siblings.
+pub(crate) fn insert_property(
+    doc: &Document<'_>,
+    obj: &Object,
+    key: &str,
+    value: &NewValue,
+) -> Vec<Edit> {
+    let text = doc.text;
+    let lang = doc.language;
+    let unit = indent_unit(text);
+    let eol = eol(text);
+    let open = obj.range.start;
+    let close = obj.range.end.saturating_sub(1); // the `}`
+    let outer_indent = line_indent(text, open);
+    let single_line = !text[open..close].contains('\n');
+    let Some(last) = obj.props.last() else {
+        let inner = format!("{outer_indent}{unit}");
+        let prop = property(lang, key, &value.render(lang, &inner, unit, eol));
+        if single_line
+            || only_trivia(text, open + 1, close) && !text[open + 1..close].contains("//")
+        {
+            return vec![Edit {
+                range: open..obj.range.end,
+                new_text: format!("{{{eol}{inner}{prop}{eol}{outer_indent}}}"),
+            }];
+        }
+        let at = line_end(text, open);
+        return vec![Edit {
+            range: at..at,
+            new_text: format!("{eol}{inner}{prop}"),
+        }];
+    };
+    // A trailing comma after the last property (JSON tolerates them; keep the style),
+    // possibly after a comment: `"a": 1 /* why */,`.
+    let after_last = last.range.end;
+    let comma_at = skip_trivia(text, after_last, close);
+    let trailing_comma = text.as_bytes().get(comma_at) == Some(&b',') && comma_at < close;
+    let after_comma = comma_at + 1;
+    if single_line {
+        let prop = property(lang, key, &value.render_inline(lang));
+        return match (lang, trailing_comma) {
+            (Language::Json, true) => {
+                let comma = after_comma;
+                vec![Edit {
+                    range: comma..comma,
+                    new_text: format!(" {prop},"),
+                }]
+            }
+            _ => vec![Edit {
+                range: after_last..after_last,
+                new_text: format!(", {prop}"),
+            }],
+        };
+    }
+    let indent = if line_start(text, last.range.start) == line_start(text, open) {
+        format!("{outer_indent}{unit}")
+    } else {
+        line_indent(text, last.range.start).to_owned()
+    };
+    let prop = property(lang, key, &value.render(lang, &indent, unit, eol));
+    let mut edits = Vec::new();
+    let end_of_line = line_end(text, after_last);
+    let right_after = if trailing_comma {
+        after_comma
+    } else {
+        after_last
+    };
+    // A block comment that opens on this line and closes on a later one: the end of the
+    // line is inside it, so insert right after the property instead.
+    let rest = &text[right_after..end_of_line.max(right_after)];
+    let open_comment = rest.find("/*").is_some_and(|i| !rest[i..].contains("*/"));
+    let at = if close < end_of_line || open_comment {
+        // The closing brace shares the last property's line: insert right after it.
+        right_after
+    } else {
+        end_of_line
+    };
+    if lang == Language::Json && !trailing_comma {
+        edits.push(Edit {
+            range: after_last..after_last,
+            new_text: ",".into(),
+        });
+    }
+    let new_text = if close < end_of_line && !open_comment {
+        format!(
+            "{eol}{indent}{prop}{}{eol}{outer_indent}",
+            if lang == Language::Json && trailing_comma {
+                ","
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "{eol}{indent}{prop}{}",
+            if lang == Language::Json && trailing_comma {
+                ","
+            } else {
+                ""
+            }
+        )
+    };
+    edits.push(Edit {
+        range: at..at,
+        new_text,
+    });
+    edits
+}
+
+/// The first offset at or after `from` (and before `limit`) that is neither blank nor
+/// inside a comment.
+fn skip_trivia(text: &str, mut from: usize, limit: usize) -> usize {
+    while from < limit {
+        let rest = &text[from..limit];
+        let trimmed = rest.trim_start();
+        from += rest.len() - trimmed.len();
+        if let Some(r) = trimmed.strip_prefix("//") {
+            from += 2 + r.find(['\n', '\r']).unwrap_or(r.len());
+        } else if let Some(r) = trimmed.strip_prefix("/*") {
+            from += 2 + r.find("*/").map_or(r.len(), |i| i + 2);
+        } else {
+            break;
+        }
+    }
+    from.min(limit)
+}
+
+/// Applies non-overlapping edits (sorted here); overlapping ones are an error.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, String> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut pos = 0;
+    for e in sorted {
+        if e.range.start < pos || e.range.end > text.len() || e.range.start > e.range.end {
+            return Err(format!(
+                "edit {:?} overlaps another edit or leaves the text",
+                e.range
+            ));
+        }
+        if !text.is_char_boundary(e.range.start) || !text.is_char_boundary(e.range.end) {
+            return Err(format!("edit {:?} splits a character", e.range));
+        }
+        out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.new_text);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
+}
+
+/// Applies the fixes of `findings` (safe ones, or all with `unsafe_fixes`) that do not
+/// conflict with each other. Returns the new text and how many fixes went in; callers
+/// re-analyze and call again until nothing applies (conflicting fixes go in next round).
+pub fn fix_all(text: &str, findings: &[Finding], unsafe_fixes: bool) -> (String, usize) {
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = 0;
+    for f in findings {
+        let Some(fix) = &f.fix else { continue };
+        if !fix.safe && !unsafe_fixes {
+            continue;
+        }
+        // Two inserts at one point conflict too: both may create the same parent object.
+        let clashes = fix.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| e.range.start <= t.range.end && t.range.start <= e.range.end)
+        });
+        if clashes {
+            continue;
+        }
+        taken.extend(fix.edits.iter());
+        applied += 1;
+    }
+    let edits: Vec<Edit> = taken.into_iter().cloned().collect();
+    match apply_edits(text, &edits) {
+        Ok(t) => (t, applied),
+        Err(_) => (text.to_owned(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Fix, Level};
+
+    fn edit(range: std::ops::Range<usize>, text: &str) -> Edit {
+        Edit {
+            range,
+            new_text: text.to_owned(),
+        }
+    }
+
+    fn finding(edits: Vec<Edit>, safe: bool) -> Finding {
+        Finding {
+            rule: "app-service-client-cert",
+            level: Level::Warning,
+            message: String::new(),
+            range: 0..0,
+            related: Vec::new(),
+            fix: Some(Fix {
+                title: String::new(),
+                edits,
+                safe,
+            }),
+        }
+    }
+
+    #[test]
+    fn apply_edits_sorts_and_applies() {
+        let out = apply_edits(
+            "abcdef",
+            &[edit(4..5, "E"), edit(0..1, "A"), edit(2..2, "+")],
+        );
+        assert_eq!(out.unwrap(), "Ab+cdEf");
+        // Touching edits and several inserts at one point are fine, in the given order.
+        let out = apply_edits("abc", &[edit(1..2, "X"), edit(2..2, "1"), edit(2..2, "2")]);
+        assert_eq!(out.unwrap(), "aX12c");
+        assert_eq!(apply_edits("abc", &[]).unwrap(), "abc");
+    }
+
+    #[test]
+    fn apply_edits_rejects_bad_edits() {
+        // Overlapping.
+        assert!(apply_edits("abcdef", &[edit(1..3, "x"), edit(2..4, "y")]).is_err());
+        // Past the end, or reversed.
+        assert!(apply_edits("abc", &[edit(2..4, "x")]).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = edit(2..1, "x");
+        assert!(apply_edits("abc", &[reversed]).is_err());
+        // Inside a multi-byte character.
+        assert!(apply_edits("é", &[edit(1..2, "e")]).is_err());
+    }
+
+    #[test]
+    fn fix_all_takes_non_conflicting_fixes_and_leaves_the_rest_for_next_round() {
+        let text = "0123456789";
+        let findings = vec![
+            finding(vec![edit(1..3, "a")], true),
+            // Overlaps the first: left for the next round.
+            finding(vec![edit(2..4, "b")], true),
+            // Touches the first at its end: two inserts at one point may both create the
+            // same parent object, so touching counts as a conflict too.
+            finding(vec![edit(3..3, "c")], true),
+            finding(vec![edit(6..7, "d"), edit(9..9, "!")], true),
+            // Not safe: only with unsafe_fixes.
+            finding(vec![edit(4..5, "u")], false),
+        ];
+        let (out, n) = fix_all(text, &findings, false);
+        assert_eq!((out.as_str(), n), ("0a345d78!9", 2));
+        let (out, n) = fix_all(text, &findings, true);
+        assert_eq!((out.as_str(), n), ("0a3u5d78!9", 3));
+    }
+
+    #[test]
+    fn fix_all_ignores_findings_without_fix_and_keeps_text_on_a_broken_fix() {
+        let mut plain = finding(Vec::new(), true);
+        plain.fix = None;
+        assert_eq!(fix_all("abc", &[plain], true), ("abc".to_owned(), 0));
+        // One fix whose own edits overlap cannot be applied: nothing changes.
+        let broken = finding(vec![edit(0..2, "x"), edit(1..3, "y")], true);
+        assert_eq!(fix_all("abc", &[broken], true), ("abc".to_owned(), 0));
+        // A fix reaching past the end likewise.
+        let past = finding(vec![edit(2..9, "x")], true);
+        assert_eq!(fix_all("abc", &[past], true), ("abc".to_owned(), 0));
+    }
+}

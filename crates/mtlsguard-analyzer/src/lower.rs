@@ -1,0 +1,979 @@
+//! Lowers tree-sitter trees of both languages into the shared [`Model`].
+//!
+//! Recursion here follows the syntax tree, so its depth is bounded by [`MAX_DEPTH`]:
+//! a value nested deeper than that is treated as an unknown expression rather than
+//! risking the stack on hostile input.
+
+use tree_sitter::Node;
+
+use crate::model::{
+    Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind,
+};
+use crate::parse::{Document, Language};
+
+pub(crate) const MAX_DEPTH: usize = 256;
+
+pub(crate) fn lower(doc: &Document<'_>) -> Model {
+    let mut model = Model::default();
+    match doc.language {
+        Language::Bicep => bicep::lower_file(doc, &mut model),
+        Language::Json => json::lower_file(doc, &mut model),
+    }
+    model
+}
+
+fn text<'a>(doc: &Document<'a>, node: Node<'_>) -> &'a str {
+    doc.text.get(node.byte_range()).unwrap_or("")
+}
+
+fn expr(node: Node<'_>) -> Value {
+    Value {
+        range: node.byte_range(),
+        kind: ValueKind::Expr,
+    }
+}
+
+/// Named, non-comment children (ERROR and MISSING nodes are skipped: what did parse is kept).
+fn children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    let mut cursor = node.walk();
+    let kids: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+    kids.into_iter()
+        .filter(|n| !n.is_extra() && !n.is_error() && !n.is_missing())
+}
+
+/// An array of the elements that parsed. When nothing parsed but something is there, it
+/// is unknown, not empty: `[ <garbage> ]` must not read as an empty list.
+fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
+    if items.is_empty() && crate::syntax::has_real_error(doc, node) {
+        ValueKind::Expr
+    } else {
+        ValueKind::Array(items)
+    }
+}
+
+pub(crate) mod bicep {
+    use super::*;
+
+    pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
+        model.scopes.push(Symbols::default());
+        let root = doc.tree.root_node();
+        // Clean statements come straight from the tree.
+        let mut covered = Vec::new();
+        let mut cursor = root.walk();
+        for child in root.named_children(&mut cursor) {
+            // Fragments of a broken statement also sit at the top level: only whole statements count.
+            if child.is_error() || child.has_error() || !is_statement(child.kind()) {
+                continue;
+            }
+            lower_statement(doc, child, model);
+            covered.push(child.byte_range());
+        }
+        let gave_up = crate::parse::gave_up(doc.tree, doc.text);
+        if covered.len() == root.named_child_count() && !gave_up {
+            return;
+        }
+        // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
+        // one unknown token can swallow the declarations after it into an ERROR node. Bicep
+        // declarations start at column 0, so every top-level chunk the tree did not parse
+        // cleanly is parsed again on its own: an error then costs only its own declaration.
+        let starts = chunk_starts(doc.text);
+        let mut index = None;
+        let mut patched = None;
+        for (i, &start) in starts.iter().enumerate() {
+            if covered.iter().any(|r| r.start <= start && start < r.end) {
+                continue;
+            }
+            let end = starts.get(i + 1).copied().unwrap_or(doc.text.len());
+            let index = index.get_or_insert_with(|| crate::LineIndex::new(doc.text));
+            let point = |at: usize| {
+                let line = index.line(at);
+                tree_sitter::Point {
+                    row: line,
+                    column: at - index.line_start(line),
+                }
+            };
+            let (from, to) = (point(start), point(end));
+            let Some(mut tree) =
+                crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
+            else {
+                continue;
+            };
+            if tree.root_node().has_error() {
+                let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
+                if let Some(t) =
+                    crate::parse::parse_range(doc.language, patched, start..end, from, to)
+                    && !t.root_node().has_error()
+                {
+                    tree = t;
+                }
+            }
+            // Nodes of a tree parsed from the patched text still index the original text:
+            // the patch keeps every byte offset.
+            let sub = Document {
+                tree: &tree,
+                ..*doc
+            };
+            lower_statements(&sub, tree.root_node(), model, 0);
+            if gave_up {
+                // No whole-file tree to report syntax errors from: report the chunks'.
+                model
+                    .chunk_errors
+                    .extend(crate::syntax::errors(&sub, crate::Level::Info));
+            }
+        }
+    }
+
+    /// Rewrites what trips the grammar into text it reads, byte for byte the same length:
+    /// newer operators (`a.?b` → `a._b`, `a[?0]` → `a[ 0]`, `a!.b` → `a .b`), and `//` or
+    /// `/*` inside a string literal, which the grammar's lexer takes for a comment start
+    /// (`'//'`). Lowering reads the original text, so string values are unchanged, and
+    /// what the operators stood for is an expression either way.
+    fn patch_newer_syntax(text: &str) -> String {
+        let mut b = text.as_bytes().to_vec();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' if b[i..].starts_with(b"'''") => {
+                    i += 3;
+                    while i < b.len() && !b[i..].starts_with(b"'''") {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                b'\'' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        } else if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
+                            b[i] = b'_';
+                        }
+                        i += 1;
+                    }
+                }
+                b'.' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b'_',
+                b'[' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b' ',
+                b'!' if matches!(b.get(i + 1), Some(b'.' | b'['))
+                    && i > 0
+                    && (b[i - 1].is_ascii_alphanumeric()
+                        || matches!(b[i - 1], b')' | b']' | b'_')) =>
+                {
+                    b[i] = b' ';
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
+        String::from_utf8(b).unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// Offsets of the lines that start a top-level declaration (keyword at column 0).
+    fn chunk_starts(text: &str) -> Vec<usize> {
+        const KEYWORDS: [&str; 14] = [
+            "resource ",
+            "param ",
+            "var ",
+            "module ",
+            "output ",
+            "type ",
+            "func ",
+            "import ",
+            "metadata ",
+            "targetScope",
+            "using ",
+            "extension ",
+            "provider ",
+            "@",
+        ];
+        let mut out = Vec::new();
+        let mut offset = 0;
+        let mut in_multiline = false;
+        for line in text.split_inclusive('\n') {
+            if !in_multiline && KEYWORDS.iter().any(|k| line.starts_with(k)) {
+                // Decorators belong to the declaration below them: one chunk for both.
+                if !(out.last().is_some_and(|&prev: &usize| {
+                    text[prev..offset]
+                        .lines()
+                        .all(|l| l.starts_with('@') || l.trim().is_empty())
+                })) {
+                    out.push(offset);
+                }
+            }
+            if line.matches("'''").count() % 2 == 1 {
+                in_multiline = !in_multiline;
+            }
+            offset += line.len();
+        }
+        out
+    }
+
+    pub(crate) fn is_statement(kind: &str) -> bool {
+        kind.ends_with("_declaration")
+            || kind.ends_with("_statement")
+            || matches!(
+                kind,
+                "decorators"
+                    | "comment"
+                    | "diagnostic_comment"
+                    | "user_defined_function"
+                    | "import_functionality"
+                    | "target_scope_assignment"
+                    | "test_block"
+            )
+    }
+
+    pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+        match child.kind() {
+            "parameter_declaration" => declaration(doc, child, model, true),
+            "variable_declaration" => declaration(doc, child, model, false),
+            "resource_declaration" => resource(doc, child, None, model, 0),
+            _ => {}
+        }
+    }
+
+    /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
+    /// newer Bicep syntax unknown to the grammar leaves intact declarations behind.
+    pub(crate) fn lower_statements(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "ERROR" => lower_statements(doc, child, model, depth + 1),
+                _ => lower_statement(doc, child, model),
+            }
+        }
+    }
+
+    fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: bool) {
+        let mut name = None;
+        let mut value = None;
+        let mut seen_eq = false;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.kind() == "=" {
+                seen_eq = true;
+            } else if child.kind() == "identifier" && name.is_none() {
+                name = Some(text(doc, child).to_owned());
+            } else if seen_eq && child.is_named() && !child.is_extra() && value.is_none() {
+                value = Some(lower_value(doc, child, 0));
+            }
+        }
+        if let (Some(name), Some(value)) = (name, value) {
+            let symbols = &mut model.scopes[0];
+            let list = if is_param {
+                &mut symbols.params
+            } else {
+                &mut symbols.vars
+            };
+            list.push((name, Definition { value, scope: 0 }));
+        }
+    }
+
+    pub(crate) fn resource(
+        doc: &Document<'_>,
+        node: Node<'_>,
+        parent_ty: Option<&str>,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let mut type_node = None;
+        let mut existing = false;
+        let mut body = None;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "string" if type_node.is_none() => type_node = Some(child),
+                "existing" => existing = true,
+                "object" | "if_statement" | "for_statement" => body = body.or(Some(child)),
+                _ => {}
+            }
+        }
+        let (Some(type_node), Some(body)) = (type_node, body.and_then(body_object)) else {
+            return;
+        };
+        let Some(type_str) = literal_string(doc, type_node) else {
+            return;
+        };
+        let (short, api) = match type_str.split_once('@') {
+            Some((t, a)) => (t.to_owned(), Some(a.to_owned())),
+            None => (type_str.clone(), None),
+        };
+        let ty = match parent_ty {
+            Some(p) if !short.contains('/') => format!("{p}/{short}"),
+            _ => short,
+        };
+        // Only bodies some rule looks at are lowered: most resources are of other types.
+        let object = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, body, 0)
+        } else {
+            Object {
+                range: body.byte_range(),
+                props: Vec::new(),
+                has_error: false,
+            }
+        };
+        // Nested resources live in the body as `object_property > resource_declaration`.
+        let mut cursor = body.walk();
+        for prop in body.named_children(&mut cursor) {
+            let mut c2 = prop.walk();
+            for inner in prop.named_children(&mut c2) {
+                if inner.kind() == "resource_declaration" {
+                    resource(doc, inner, Some(&ty), model, depth + 1);
+                }
+            }
+        }
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version: api,
+            body: object,
+            scope: 0,
+            existing,
+            decl_start: node.start_byte(),
+        });
+    }
+
+    /// The object of a resource body: plain, `if (...) {}`, `[for ...: {}]`, `[for ...: if () {}]`.
+    fn body_object(node: Node<'_>) -> Option<Node<'_>> {
+        match node.kind() {
+            "object" => Some(node),
+            "if_statement" => children(node).find(|c| c.kind() == "object"),
+            "for_statement" => {
+                let body = node.child_by_field_name("body")?;
+                body_object(body)
+            }
+            _ => None,
+        }
+    }
+
+    /// A string without interpolation, decoded; `None` for interpolated strings.
+    pub(crate) fn literal_string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
+        let mut out = String::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "string_content" | "multiline_string_content" => out.push_str(text(doc, child)),
+                "escape_sequence" => {
+                    let esc = text(doc, child);
+                    match esc {
+                        "\\n" => out.push('\n'),
+                        "\\r" => out.push('\r'),
+                        "\\t" => out.push('\t'),
+                        "\\\\" => out.push('\\'),
+                        "\\'" => out.push('\''),
+                        "\\$" => out.push('$'),
+                        _ => {
+                            let hex = esc.trim_start_matches("\\u{").trim_end_matches('}');
+                            match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                                Some(c) => out.push(c),
+                                None => return None,
+                            }
+                        }
+                    }
+                }
+                "comment" => {}
+                _ => return None,
+            }
+        }
+        if node.has_error() {
+            return None;
+        }
+        // A multi-line string drops the line break right after its opening quotes.
+        if text(doc, node).starts_with("'''")
+            && let Some(rest) = out.strip_prefix("\r\n").or_else(|| out.strip_prefix('\n'))
+        {
+            return Some(rest.to_owned());
+        }
+        Some(out)
+    }
+
+    pub(crate) fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
+        if depth > MAX_DEPTH
+            || node.has_error() && node.kind() != "object" && node.kind() != "array"
+        {
+            return expr(node);
+        }
+        let range = node.byte_range();
+        let kind = match node.kind() {
+            "string" => match literal_string(doc, node) {
+                Some(s) => ValueKind::Str(s),
+                None => ValueKind::Expr,
+            },
+            "boolean" => ValueKind::Bool(text(doc, node) == "true"),
+            "number" => ValueKind::Number,
+            "null" => ValueKind::Null,
+            "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
+            "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
+            "array" => array(
+                doc,
+                node,
+                children(node)
+                    .filter(|c| c.kind() != "decorators")
+                    .map(|c| lower_value(doc, c, depth + 1))
+                    .collect(),
+            ),
+            _ => ValueKind::Expr,
+        };
+        Value { range, kind }
+    }
+
+    pub(crate) fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
+        let mut props = Vec::new();
+        if depth <= MAX_DEPTH {
+            for prop in children(node).filter(|c| c.kind() == "object_property") {
+                let mut named = children(prop);
+                let Some(key_node) = named.next() else {
+                    continue;
+                };
+                let key = match key_node.kind() {
+                    "identifier" | "compatible_identifier" => text(doc, key_node).to_owned(),
+                    "string" => match literal_string(doc, key_node) {
+                        Some(k) => k,
+                        None => continue,
+                    },
+                    _ => continue, // nested resource declarations, decorators
+                };
+                let Some(value_node) = named.next() else {
+                    continue;
+                };
+                props.push(Property {
+                    key,
+                    key_range: key_node.byte_range(),
+                    range: prop.start_byte()..value_node.end_byte(),
+                    value: lower_value(doc, value_node, depth + 1),
+                });
+            }
+        }
+        Object {
+            range: node.byte_range(),
+            props,
+            has_error: crate::syntax::has_real_error(doc, node),
+        }
+    }
+}
+
+pub(crate) mod json {
+    use super::*;
+
+    pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
+        let root = doc.tree.root_node();
+        let Some(obj) = children(root).find(|c| c.kind() == "object") else {
+            return;
+        };
+        lower_template(doc, obj, None, Given::Defaults, model, 0);
+    }
+
+    /// The value node of `obj`'s last pair named `key` (ARM: the last duplicate wins).
+    fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        // Hot path of JSON lowering (several lookups per resource object): walk with one
+        // cursor and compare raw key text, decoding only keys that contain escapes.
+        let mut found = None;
+        let mut cursor = obj.walk();
+        for pair in obj.named_children(&mut cursor) {
+            if pair.kind() != "pair" {
+                continue;
+            }
+            let (Some(k), Some(v)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if v.is_missing() || v.is_error() {
+                continue;
+            }
+            let raw = text(doc, k);
+            let matches = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(inner) if !inner.contains('\\') => inner == key,
+                _ => string(doc, k).is_some_and(|s| s == key),
+            };
+            if matches {
+                found = Some(v);
+            }
+        }
+        found
+    }
+
+    fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
+        member(doc, obj, key).filter(|v| v.kind() == "object")
+    }
+
+    /// Where a template's parameter values come from.
+    #[derive(Clone, Copy)]
+    enum Given<'o> {
+        /// Nothing supplies them here: the defaults apply (the file itself, or an
+        /// inner-scope deployment that passes no parameters).
+        Defaults,
+        /// An inner-scope deployment's `parameters` object, evaluated in `scope`.
+        Values(&'o Object, usize),
+        /// Supplied in a way we cannot read (`parametersLink`, an expression): no
+        /// parameter resolves, since a default would be a guess.
+        Unknown,
+    }
+
+    /// Lowers one template (the file, or an inline deployment's `template`) as a scope.
+    /// Works on nodes: only parameters, variables and the bodies of resources some rule
+    /// checks become model values, so a 3 MB template costs little more than its parse.
+    fn lower_template(
+        doc: &Document<'_>,
+        template: Node<'_>,
+        parent: Option<usize>,
+        given: Given<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let scope = template_scope(doc, template, parent, given, model, depth);
+        if let Some(res) = member(doc, template, "resources") {
+            for item in resource_items(res) {
+                lower_resource(doc, item, None, scope, model, depth + 1);
+            }
+        }
+    }
+
+    /// The root template's symbols, as scope 0 (for incremental analysis).
+    pub(crate) fn root_scope(doc: &Document<'_>, template: Node<'_>, model: &mut Model) {
+        template_scope(doc, template, None, Given::Defaults, model, 0);
+    }
+
+    /// The root object and its top-level resource nodes, each checked on its own.
+    pub(crate) fn root_units<'t>(
+        doc: &Document<'_>,
+        root: Node<'t>,
+    ) -> Option<(Node<'t>, Vec<Node<'t>>)> {
+        let obj = children(root).find(|c| c.kind() == "object")?;
+        let units = member(doc, obj, "resources")
+            .map(resource_items)
+            .unwrap_or_default();
+        Some((obj, units))
+    }
+
+    /// Lowers one top-level resource (and what nests in it) against scope 0.
+    pub(crate) fn root_unit(doc: &Document<'_>, unit: Node<'_>, model: &mut Model) {
+        lower_resource(doc, unit, None, 0, model, 1);
+    }
+
+    /// Parameters and variables of a template as a new scope; returns its index.
+    fn template_scope(
+        doc: &Document<'_>,
+        template: Node<'_>,
+        parent: Option<usize>,
+        given: Given<'_>,
+        model: &mut Model,
+        depth: usize,
+    ) -> usize {
+        let scope = model.scopes.len();
+        let mut symbols = Symbols {
+            parent,
+            ..Symbols::default()
+        };
+        if let Some(params) = member_object(doc, template, "parameters") {
+            let params = lower_object(doc, params, depth + 1);
+            for p in &params.props {
+                let default = || {
+                    let v = p.value.as_object()?.get("defaultValue")?;
+                    Some((v, scope))
+                };
+                let value = match given {
+                    Given::Defaults => default(),
+                    // A parameter the deployment names replaces the default, whatever
+                    // form it takes (a Key Vault `reference` is no literal).
+                    Given::Values(values, caller) => {
+                        match values
+                            .props
+                            .iter()
+                            .rev()
+                            .find(|q| q.key.eq_ignore_ascii_case(&p.key))
+                        {
+                            Some(q) => q
+                                .value
+                                .as_object()
+                                .and_then(|o| o.get("value"))
+                                .map(|v| (v, caller)),
+                            None => default(),
+                        }
+                    }
+                    Given::Unknown => None,
+                };
+                if let Some((v, scope)) = value {
+                    symbols.params.push((
+                        p.key.clone(),
+                        Definition {
+                            value: v.value.clone(),
+                            scope,
+                        },
+                    ));
+                }
+            }
+        }
+        if let Some(vars) = member_object(doc, template, "variables") {
+            for v in lower_object(doc, vars, depth + 1).props {
+                symbols.vars.push((
+                    v.key,
+                    Definition {
+                        value: v.value,
+                        scope,
+                    },
+                ));
+            }
+        }
+        model.scopes.push(symbols);
+        scope
+    }
+
+    /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
+    fn resource_items(list: Node<'_>) -> Vec<Node<'_>> {
+        match list.kind() {
+            "array" => children(list).filter(|c| c.kind() == "object").collect(),
+            "object" => children(list)
+                .filter(|c| c.kind() == "pair")
+                .filter_map(|pair| {
+                    pair.child_by_field_name("value")
+                        .filter(|v| v.kind() == "object")
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn lower_resources(
+        doc: &Document<'_>,
+        list: Node<'_>,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        for item in resource_items(list) {
+            lower_resource(doc, item, parent_ty, scope, model, depth);
+        }
+    }
+
+    fn lower_resource(
+        doc: &Document<'_>,
+        obj: Node<'_>,
+        parent_ty: Option<&str>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let Some(type_node) = member(doc, obj, "type") else {
+            return;
+        };
+        let Some(ValueKind::Str(short)) = (type_node.kind() == "string")
+            .then(|| string(doc, type_node).map(arm_string))
+            .flatten()
+        else {
+            return;
+        };
+        let ty = match parent_ty {
+            Some(p) if !short.contains('/') => format!("{p}/{short}"),
+            _ => short,
+        };
+        // An expression (`[parameters('v')]`) is no version.
+        let api_version = member(doc, obj, "apiVersion")
+            .and_then(|n| string(doc, n))
+            .and_then(|s| match arm_string(s) {
+                ValueKind::Str(v) => Some(v),
+                _ => None,
+            });
+        let existing = member(doc, obj, "existing").is_some_and(|n| n.kind() == "true");
+        if let Some(children) = member(doc, obj, "resources") {
+            lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
+        }
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+            && let Some(props) = member_object(doc, obj, "properties")
+            && let Some(template) = member_object(doc, props, "template")
+        {
+            let inner = member_object(doc, props, "expressionEvaluationOptions")
+                .and_then(|o| member(doc, o, "scope"))
+                .and_then(|n| string(doc, n))
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+            let values =
+                member_object(doc, props, "parameters").map(|p| lower_object(doc, p, depth + 1));
+            let given = if !inner {
+                // Outer scope: the template reads the deploying template's symbols.
+                Given::Defaults
+            } else if member(doc, props, "parametersLink").is_some() {
+                Given::Unknown
+            } else {
+                match (&values, member(doc, props, "parameters")) {
+                    (Some(o), _) => Given::Values(o, scope),
+                    (None, None) => Given::Defaults,
+                    (None, Some(_)) => Given::Unknown,
+                }
+            };
+            lower_template(
+                doc,
+                template,
+                (!inner).then_some(scope),
+                given,
+                model,
+                depth + 1,
+            );
+        }
+        let body = if crate::rules::is_relevant(&ty) {
+            lower_object(doc, obj, depth + 1)
+        } else {
+            Object {
+                range: obj.byte_range(),
+                props: Vec::new(),
+                has_error: false,
+            }
+        };
+        model.resources.push(Resource {
+            ty,
+            type_range: type_node.byte_range(),
+            api_version,
+            body,
+            scope,
+            existing,
+            decl_start: obj.start_byte(),
+        });
+    }
+
+    /// The text between the quotes of a string node that tree-sitter-json rejected only
+    /// because it spans lines: Azure's parser accepts raw line breaks in strings (multi-line
+    /// expressions are common), so such a string is a string, not a syntax error.
+    pub(crate) fn multiline_string<'a>(doc: &Document<'a>, node: Node<'_>) -> Option<&'a str> {
+        if node.kind() != "string" || !node.has_error() {
+            return None;
+        }
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains(['\n', '\r']) {
+            return None;
+        }
+        // Every quote inside must be escaped, the closing one must not be: otherwise the
+        // node spans more than one string (or none), and the error is real.
+        let mut escaped = false;
+        for c in inner.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return None,
+                _ => {}
+            }
+        }
+        (!escaped).then_some(inner)
+    }
+
+    /// Decodes JSON string text between the quotes (escapes, raw line breaks kept);
+    /// `None` for a malformed escape.
+    fn unescape(inner: &str) -> Option<String> {
+        fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+            let mut v = 0;
+            for _ in 0..4 {
+                v = v * 16 + chars.next()?.to_digit(16)?;
+            }
+            Some(v)
+        }
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next()? {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let hi = hex4(&mut chars)?;
+                    let c = if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate pairs with the low one that follows it.
+                        let mut look = chars.clone();
+                        match (look.next(), look.next(), hex4(&mut look)) {
+                            (Some('\\'), Some('u'), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                                chars = look;
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            }
+                            _ => None,
+                        }
+                    } else {
+                        char::from_u32(hi)
+                    };
+                    // A lone surrogate cannot be represented: U+FFFD, as lossy decoders do.
+                    out.push(c.unwrap_or('\u{fffd}'));
+                }
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    }
+
+    /// Decodes a JSON string node (escapes included); `None` if malformed. Decoded from
+    /// the text: the grammar splits `\u0069` into an escape `\u` and content `0069`.
+    pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
+        if let Some(inner) = multiline_string(doc, node) {
+            return unescape(inner);
+        }
+        if node.kind() != "string" || node.has_error() {
+            return None;
+        }
+        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
+        unescape(inner)
+    }
+
+    fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
+        if depth > MAX_DEPTH {
+            return expr(node);
+        }
+        let range = node.byte_range();
+        let kind = match node.kind() {
+            "string" => match string(doc, node) {
+                Some(s) => arm_string(s),
+                None => ValueKind::Expr,
+            },
+            "true" => ValueKind::Bool(true),
+            "false" => ValueKind::Bool(false),
+            "number" => ValueKind::Number,
+            "null" => ValueKind::Null,
+            "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
+            "array" => array(
+                doc,
+                node,
+                children(node)
+                    .map(|c| lower_value(doc, c, depth + 1))
+                    .collect(),
+            ),
+            _ => ValueKind::Expr,
+        };
+        Value { range, kind }
+    }
+
+    /// ARM strings in `[...]` are expressions; `[[` escapes a literal leading bracket.
+    fn arm_string(s: String) -> ValueKind {
+        let trimmed = s.trim();
+        if let Some(rest) = s.strip_prefix("[[") {
+            return ValueKind::Str(format!("[{rest}"));
+        }
+        if !(trimmed.starts_with('[') && trimmed.ends_with(']')) {
+            return ValueKind::Str(s);
+        }
+        let inner = trimmed[1..trimmed.len() - 1].trim();
+        for (func, make) in [
+            ("parameters", SymbolRef::Param as fn(String) -> SymbolRef),
+            ("variables", SymbolRef::Var as fn(String) -> SymbolRef),
+        ] {
+            // ARM function names are case-insensitive: `[Parameters('x')]` works too.
+            if let Some(arg) = inner
+                .get(..func.len())
+                .filter(|head| head.eq_ignore_ascii_case(func))
+                .map(|_| inner[func.len()..].trim_start())
+                .and_then(|r| r.strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::trim)
+                .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+                && !arg.contains('\'')
+            {
+                return ValueKind::Ref(make(arg.to_owned()));
+            }
+        }
+        ValueKind::Expr
+    }
+
+    fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
+        let mut props = Vec::new();
+        if depth <= MAX_DEPTH {
+            for pair in children(node).filter(|c| c.kind() == "pair") {
+                let (Some(k), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if k.is_missing() || v.is_missing() || v.is_error() {
+                    continue;
+                }
+                let Some(key) = string(doc, k) else { continue };
+                props.push(Property {
+                    key,
+                    key_range: k.byte_range(),
+                    range: pair.start_byte()..v.end_byte(),
+                    value: lower_value(doc, v, depth + 1),
+                });
+            }
+        }
+        Object {
+            range: node.byte_range(),
+            props,
+            has_error: crate::syntax::has_real_error(doc, node),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    /// Decodes the JSON string literal `src` as the analyzer does.
+    fn decode(src: &str) -> Option<String> {
+        let text = format!("{{\"k\": {src}}}");
+        let tree = parse(Language::Json, &text, None);
+        let doc = Document::new(Language::Json, &text, &tree);
+        let value = tree
+            .root_node()
+            .named_child(0)?
+            .named_child(0)?
+            .child_by_field_name("value")?;
+        json::string(&doc, value)
+    }
+
+    #[test]
+    fn json_strings_decode_every_escape() {
+        assert_eq!(decode(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(decode(r#""Req\u0075ired""#).as_deref(), Some("Required"));
+        assert_eq!(decode(r#""a\"b\\c\/d""#).as_deref(), Some("a\"b\\c/d"));
+        assert_eq!(
+            decode(r#""\n\r\t\b\f""#).as_deref(),
+            Some("\n\r\t\u{8}\u{c}")
+        );
+        // A surrogate pair is one character; a lone surrogate is U+FFFD.
+        assert_eq!(decode(r#""\ud834\udd1e""#).as_deref(), Some("𝄞"));
+        assert_eq!(decode(r#""\ud834x""#).as_deref(), Some("\u{fffd}x"));
+        assert_eq!(decode(r#""\udd1e""#).as_deref(), Some("\u{fffd}"));
+        // Raw line breaks inside a string are accepted, as Azure accepts them.
+        assert_eq!(decode("\"a\nb\"").as_deref(), Some("a\nb"));
+        assert_eq!(decode(r#""""#).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn malformed_json_strings_are_not_literals() {
+        assert_eq!(decode(r#""\u00zz""#), None);
+        assert_eq!(decode(r#""\u+041""#), None);
+        assert_eq!(decode(r#""unterminated"#), None);
+    }
+}

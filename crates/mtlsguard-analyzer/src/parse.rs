@@ -1,0 +1,336 @@
+use std::time::{Duration, Instant};
+
+use tree_sitter::{ParseOptions, Parser, Point, Tree};
+
+/// The two source languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    Bicep,
+    /// An ARM JSON template (JSON with comments and trailing commas).
+    Json,
+}
+
+impl Language {
+    pub fn ts_language(self) -> tree_sitter::Language {
+        match self {
+            Language::Bicep => tree_sitter_bicep::LANGUAGE.into(),
+            Language::Json => tree_sitter_json::LANGUAGE.into(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Bicep => "bicep",
+            Language::Json => "json",
+        }
+    }
+}
+
+/// A document to analyze: its text and a tree parsed from exactly that text.
+#[derive(Clone, Copy)]
+pub struct Document<'a> {
+    pub language: Language,
+    pub text: &'a str,
+    pub tree: &'a Tree,
+}
+
+impl<'a> Document<'a> {
+    pub fn new(language: Language, text: &'a str, tree: &'a Tree) -> Self {
+        Document {
+            language,
+            text,
+            tree,
+        }
+    }
+}
+
+thread_local! {
+    // Parsers are cheap to keep and relatively costly to create; one per thread and language.
+    static PARSERS: std::cell::RefCell<[Option<Parser>; 2]> = const { std::cell::RefCell::new([None, None]) };
+}
+
+fn with_parser<R>(language: Language, f: impl FnOnce(&mut Parser) -> R) -> R {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let parser = parsers[language as usize].get_or_insert_with(|| {
+            let mut p = Parser::new();
+            p.set_language(&language.ts_language())
+                .expect("bundled grammar matches the tree-sitter ABI");
+            p
+        });
+        f(parser)
+    })
+}
+
+/// How long one parse may take before the parser gives up. tree-sitter's error recovery
+/// can go superlinear on badly broken input (seconds for some of the Bicep compiler's own
+/// invalid test files); past this budget the analyzer falls back to parsing declaration by
+/// declaration (see `lower`), so a hostile file costs a bounded time.
+fn budget(len: usize) -> Duration {
+    Duration::from_millis(500) + Duration::from_micros(len as u64 / 2)
+}
+
+fn parse_budgeted<T: AsRef<[u8]>>(
+    parser: &mut Parser,
+    read: &mut impl FnMut(usize) -> T,
+    old_tree: Option<&Tree>,
+    budget: Duration,
+) -> Option<Tree> {
+    let start = Instant::now();
+    let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
+    let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
+    let tree = parser.parse_with_options(
+        &mut read,
+        old_tree,
+        Some(ParseOptions::new().progress_callback(&mut cancel)),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
+/// Parses `text`; with `old_tree` (already `edit`ed to match `text`), incrementally.
+///
+/// When the parser gives up (see [`gave_up`]) the result is the tree of an empty text:
+/// analysis then works declaration by declaration, and a later incremental parse must
+/// start afresh (pass no old tree).
+pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+    let bytes = text.as_bytes();
+    parse_with(
+        language,
+        text.len(),
+        &mut |offset| bytes.get(offset..).unwrap_or(&[]),
+        old_tree,
+    )
+}
+
+/// [`parse`] for a text held in pieces (the language server's rope): `read(offset)`
+/// returns the bytes from `offset` to the end of the piece holding it, empty at `len`.
+pub fn parse_with<T: AsRef<[u8]>>(
+    language: Language,
+    len: usize,
+    read: &mut impl FnMut(usize) -> T,
+    old_tree: Option<&Tree>,
+) -> Tree {
+    with_parser(language, |parser| {
+        parse_budgeted(parser, read, old_tree, budget(len))
+            .unwrap_or_else(|| parser.parse("", None).expect("an empty text always parses"))
+    })
+}
+
+/// The tree for a one-shot check, whose result must not depend on the machine's load.
+///
+/// Bicep is analyzed declaration by declaration (top-level declarations start at column
+/// 0): each is parsed on its own, so one broken declaration costs only itself and the
+/// parser's time budget never decides anything. The returned tree is the same placeholder
+/// [`parse`] returns when it gives up. ARM JSON parses fast and predictably as a whole.
+pub fn parse_for_check(language: Language, text: &str) -> Tree {
+    match language {
+        Language::Bicep => with_parser(language, |parser| {
+            parser.parse("", None).expect("an empty text always parses")
+        }),
+        Language::Json => parse(language, text, None),
+    }
+}
+
+/// True when `tree` is the placeholder [`parse`] returns for a text it gave up on.
+pub fn gave_up(tree: &Tree, text: &str) -> bool {
+    tree.root_node().end_byte() == 0 && !text.trim().is_empty()
+}
+
+/// Parses only `range` of `text` (byte offsets stay those of the whole text).
+pub(crate) fn parse_range(
+    language: Language,
+    text: &str,
+    range: std::ops::Range<usize>,
+    start: Point,
+    end: Point,
+) -> Option<Tree> {
+    with_parser(language, |parser| {
+        let r = tree_sitter::Range {
+            start_byte: range.start,
+            end_byte: range.end,
+            start_point: start,
+            end_point: end,
+        };
+        parser.set_included_ranges(&[r]).ok()?;
+        let bytes = text.as_bytes();
+        let mut read = |offset: usize| bytes.get(offset..).unwrap_or(&[]);
+        let tree = parse_budgeted(parser, &mut read, None, budget(range.len()));
+        parser
+            .set_included_ranges(&[])
+            .expect("the default range is valid");
+        tree
+    })
+}
+
+/// Which language a path is analyzed as, if any (`.json`/`.jsonc` still need [`is_arm_template`]).
+pub fn language_for_path(path: &str) -> Option<Language> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".bicep") {
+        Some(Language::Bicep)
+    } else if lower.ends_with(".json") || lower.ends_with(".jsonc") {
+        Some(Language::Json)
+    } else {
+        None
+    }
+}
+
+/// True when the root object's `$schema` names a deployment template (spec section 1).
+///
+/// A cheap textual scan: finds the first `"$schema"` key at nesting depth one, skipping
+/// strings and comments, and checks its string value case-insensitively.
+pub fn is_arm_template(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut last_key_at_depth1: Option<(usize, usize)> = None;
+    let mut expect_value_for_schema = false;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = i.min(b.len());
+                if expect_value_for_schema {
+                    return text.get(start..end).is_some_and(|v| {
+                        v.to_ascii_lowercase().contains("deploymenttemplate.json")
+                    });
+                }
+                if depth == 1 {
+                    last_key_at_depth1 = Some((start, end));
+                }
+            }
+            b':' if depth == 1 => {
+                if let Some((s, e)) = last_key_at_depth1.take() {
+                    expect_value_for_schema = &b[s..e] == b"$schema";
+                }
+            }
+            b'{' | b'[' => {
+                if expect_value_for_schema {
+                    return false;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            b',' => {
+                if expect_value_for_schema {
+                    return false;
+                }
+                last_key_at_depth1 = None;
+            }
+            c if !c.is_ascii_whitespace() && expect_value_for_schema => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_arm_templates() {
+        assert!(is_arm_template(
+            "\u{feff}{ // c\n \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/DeploymentTemplate.json#\" }"
+        ));
+        assert!(is_arm_template(
+            r#"{"a": {"$schema": "x"}, "$schema": "subscriptionDeploymentTemplate.json#"}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"a": {"$schema": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": "deploymentParameters.json"}"#
+        ));
+        assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
+        assert!(!is_arm_template("[1,2]"));
+        assert!(!is_arm_template(""));
+    }
+
+    #[test]
+    fn every_deployment_scope_is_a_template() {
+        for schema in [
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
+            "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
+            "HTTPS://SCHEMA.MANAGEMENT.AZURE.COM/SCHEMAS/2015-01-01/DEPLOYMENTTEMPLATE.JSON#",
+        ] {
+            assert!(
+                is_arm_template(&format!(r#"{{"$schema": "{schema}"}}"#)),
+                "{schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn schema_detection_skips_comments_and_strings() {
+        // Comments anywhere, including between key, colon and value.
+        assert!(is_arm_template(
+            "/* header */\n{\n  // \"$schema\": \"nope\"\n  \"$schema\" /* k */ : // v\n \"deploymentTemplate.json\"\n}"
+        ));
+        // `$schema` after other members, whose values hold braces, quotes and the name.
+        assert!(is_arm_template(
+            r#"{"contentVersion": "1.0", "x": "}{\"$schema\"", "y": ["$schema"], "$schema": "deploymentTemplate.json"}"#
+        ));
+        // A string value that reads "$schema" is not the key.
+        assert!(!is_arm_template(
+            r#"{"a": "$schema", "b": "deploymentTemplate.json"}"#
+        ));
+        // The value must be a string.
+        assert!(!is_arm_template(
+            r#"{"$schema": {"x": "deploymentTemplate.json"}}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": ["deploymentTemplate.json"]}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": 1, "y": "deploymentTemplate.json"}"#
+        ));
+        // Property names are case-sensitive.
+        assert!(!is_arm_template(
+            r#"{"$Schema": "deploymentTemplate.json"}"#
+        ));
+        // Unterminated input never panics.
+        for broken in [
+            "{",
+            "{\"$schema",
+            "{\"$schema\":",
+            "{\"$schema\": \"deploy",
+            "{/*",
+            "\"",
+            "{\"a\\",
+        ] {
+            assert!(!is_arm_template(broken), "{broken}");
+        }
+        assert!(is_arm_template("{\"$schema\": \"deploymentTemplate.json\""));
+    }
+}

@@ -1,0 +1,246 @@
+//! Suppression comments (spec section 6) and `unused-suppression`.
+
+use std::ops::Range;
+
+use crate::parse::{Document, Language};
+use crate::{Edit, Finding, Fix, Level, LineIndex, SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION};
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Kind {
+    NextLine,
+    Disable,
+    Restore,
+}
+
+#[derive(Debug)]
+struct Directive {
+    kind: Kind,
+    line: usize,
+    /// The whole line, with its line break (for deleting it).
+    line_range: Range<usize>,
+    /// Every id named, ours or not (Bicep directives also carry Bicep linter codes).
+    ids: Vec<(String, Range<usize>)>,
+}
+
+fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
+    let text = doc.text;
+    let mut out = Vec::new();
+    let prefixes: &[(&str, Kind)] = match doc.language {
+        Language::Bicep => &[
+            ("#disable-next-line", Kind::NextLine),
+            ("#disable-diagnostics", Kind::Disable),
+            ("#restore-diagnostics", Kind::Restore),
+        ],
+        Language::Json => &[("//", Kind::NextLine)],
+    };
+    let mut in_multiline = false;
+    for line in 0..index.line_count() {
+        let start = index.line_start(line);
+        let end = if line + 1 < index.line_count() {
+            index.line_start(line + 1)
+        } else {
+            text.len()
+        };
+        let content = text[start..end].trim_end_matches(['\r', '\n']);
+        // Bicep's multi-line strings are the only place a directive-like line is not one;
+        // tracked textually because a one-shot check has no whole-file tree.
+        let in_string = in_multiline;
+        if doc.language == Language::Bicep && content.matches("'''").count() % 2 == 1 {
+            in_multiline = !in_multiline;
+        }
+        if in_string {
+            continue;
+        }
+        let trimmed = content.trim_start();
+        let lead = content.len() - trimmed.len();
+        let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else {
+            continue;
+        };
+        let mut rest_start = start + lead + prefix.len();
+        if doc.language == Language::Json {
+            let after = &text[rest_start..start + content.len()];
+            let t = after.trim_start();
+            let Some(r) = t.strip_prefix("mtlsguard-disable-next-line") else {
+                continue;
+            };
+            if !(r.is_empty() || r.starts_with(char::is_whitespace)) {
+                continue;
+            }
+            rest_start += after.len() - r.len();
+        }
+        // A JSON directive must be a comment, not text inside a string (ARM accepts raw
+        // newlines in strings).
+        let node = doc
+            .tree
+            .root_node()
+            .descendant_for_byte_range(start + lead, start + lead + 1);
+        if doc.language == Language::Json && node.is_some_and(|n| n.kind().contains("string")) {
+            continue;
+        }
+        let mut ids = Vec::new();
+        let rest = &text[rest_start..start + content.len()];
+        for word in rest.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+            // A trailing comment (`// why`) explains the directive; it names no rule.
+            if word.starts_with("//") || word.starts_with("/*") {
+                break;
+            }
+            // Position from the slice itself: whitespace can be wider than one byte.
+            let offset = rest_start + (word.as_ptr() as usize - rest.as_ptr() as usize);
+            ids.push((word.to_owned(), offset..offset + word.len()));
+        }
+        out.push(Directive {
+            kind: *kind,
+            line,
+            line_range: start..end,
+            ids,
+        });
+    }
+    out
+}
+
+/// Removes suppressed findings and adds `unused-suppression` findings.
+pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<Finding>) {
+    // Cheap pre-check: most files have no directive at all.
+    let marker = match doc.language {
+        Language::Bicep => "#disable-",
+        Language::Json => "mtlsguard-disable-next-line",
+    };
+    if !doc.text.contains(marker) {
+        return;
+    }
+    let index = LineIndex::new(doc.text);
+    let dirs = directives(doc, &index);
+    if dirs.is_empty() {
+        return;
+    }
+    let mut used = vec![Vec::new(); dirs.len()];
+    for (d, dir) in dirs.iter().enumerate() {
+        used[d] = vec![false; dir.ids.len()];
+    }
+    findings.retain(|f| {
+        let line = index.line(f.range.start);
+        let mut suppressed = false;
+        for (d, dir) in dirs.iter().enumerate() {
+            let covers = match dir.kind {
+                Kind::NextLine => dir.line + 1 == line,
+                Kind::Disable => dir.line < line && !restored_before(&dirs, d, line, f.rule),
+                Kind::Restore => false,
+            };
+            if !covers {
+                continue;
+            }
+            for (i, (id, _)) in dir.ids.iter().enumerate() {
+                if id == f.rule {
+                    used[d][i] = true;
+                    suppressed = true;
+                }
+            }
+        }
+        !suppressed
+    });
+    let level = settings.level(UNUSED_SUPPRESSION);
+    if level == Level::Off {
+        return;
+    }
+    for (d, dir) in dirs.iter().enumerate() {
+        if dir.kind == Kind::Restore {
+            continue;
+        }
+        let ours: Vec<usize> = (0..dir.ids.len())
+            .filter(|&i| is_suppressible(&dir.ids[i].0))
+            .collect();
+        // Ids of rules that are off are kept: the rule may be turned on again.
+        let stale = |j: usize| !used[d][j] && settings.level(&dir.ids[j].0) != Level::Off;
+        let all_stale = dir.ids.len() == ours.len() && ours.iter().all(|&j| stale(j));
+        for &i in &ours {
+            let (id, range) = &dir.ids[i];
+            if !stale(i) {
+                continue;
+            }
+            let mut edits = if all_stale {
+                vec![Edit {
+                    range: dir.line_range.clone(),
+                    new_text: String::new(),
+                }]
+            } else {
+                vec![remove_word(doc.text, range)]
+            };
+            // A stale `#disable-diagnostics` takes its `#restore-diagnostics` along, or
+            // the fixed file would restore what nothing disables. When the whole line
+            // goes, every id on it goes, so each finding's fix is the same full edit.
+            if dir.kind == Kind::Disable {
+                let gone: Vec<&str> = if all_stale {
+                    ours.iter().map(|&j| dir.ids[j].0.as_str()).collect()
+                } else {
+                    vec![id.as_str()]
+                };
+                edits.extend(restore_edits(doc.text, &dirs, d, &gone));
+            }
+            findings.push(Finding {
+                rule: UNUSED_SUPPRESSION,
+                level,
+                message: format!("unused suppression: no {id} finding here to suppress"),
+                range: range.clone(),
+                related: Vec::new(),
+                fix: Some(Fix {
+                    title: format!("Remove the unused suppression of {id}"),
+                    edits,
+                    safe: true,
+                }),
+            });
+        }
+    }
+}
+
+/// Deletes one id of a directive, with the blanks before it.
+fn remove_word(text: &str, range: &Range<usize>) -> Edit {
+    let before = text[..range.start].trim_end_matches([' ', '\t']).len();
+    Edit {
+        range: before..range.end,
+        new_text: String::new(),
+    }
+}
+
+/// Edits removing `ids` from the `#restore-diagnostics` lines that close directive `d`
+/// (a restore line left with no id at all is deleted).
+fn restore_edits(text: &str, dirs: &[Directive], d: usize, ids: &[&str]) -> Vec<Edit> {
+    let mut per_restore: Vec<(usize, Vec<usize>)> = Vec::new();
+    for id in ids {
+        let closing = dirs.iter().enumerate().find_map(|(r, dir)| {
+            let at = dir.ids.iter().position(|(x, _)| x == id)?;
+            (dir.kind == Kind::Restore && dir.line > dirs[d].line).then_some((r, at))
+        });
+        let Some((r, at)) = closing else { continue };
+        match per_restore.iter_mut().find(|(x, _)| *x == r) {
+            Some((_, list)) => list.push(at),
+            None => per_restore.push((r, vec![at])),
+        }
+    }
+    let mut edits = Vec::new();
+    for (r, list) in per_restore {
+        let dir = &dirs[r];
+        if list.len() == dir.ids.len() {
+            edits.push(Edit {
+                range: dir.line_range.clone(),
+                new_text: String::new(),
+            });
+        } else {
+            edits.extend(list.iter().map(|&i| remove_word(text, &dir.ids[i].1)));
+        }
+    }
+    edits
+}
+
+fn is_suppressible(id: &str) -> bool {
+    id != UNUSED_SUPPRESSION && (id == SYNTAX_ERROR || crate::rules::rule(id).is_some())
+}
+
+/// True when a `#restore-diagnostics` naming `rule` stands between directive `d` and `line`.
+fn restored_before(dirs: &[Directive], d: usize, line: usize, rule: &str) -> bool {
+    dirs.iter().any(|r| {
+        r.kind == Kind::Restore
+            && r.line > dirs[d].line
+            && r.line < line
+            && r.ids.iter().any(|(id, _)| id == rule)
+    })
+}

@@ -1,0 +1,208 @@
+//! Syntax errors as findings, and the syntax-tree dump behind `mtlsguard.syntaxTree`.
+
+use std::fmt::Write;
+
+use tree_sitter::{Node, Tree};
+
+use crate::parse::{Document, Language};
+use crate::{Finding, Level, SYNTAX_ERROR};
+
+/// At most this many syntax errors are reported per document (garbage input has thousands).
+const MAX_ERRORS: usize = 200;
+
+pub(crate) fn errors(doc: &Document<'_>, level: Level) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let root = doc.tree.root_node();
+    if !root.has_error() {
+        return out;
+    }
+    let mut cursor = root.walk();
+    // Iterative pre-order walk: deep trees must not overflow the stack.
+    'walk: loop {
+        let node = cursor.node();
+        let mut descend = node.has_error();
+        if node.is_error() || node.is_missing() {
+            descend = false;
+            if !tolerated(doc, node) {
+                out.push(finding(doc, node, level));
+                if out.len() >= MAX_ERRORS {
+                    break;
+                }
+            }
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+/// Whether `node` contains a syntax error that is reported (not a tolerated one).
+pub(crate) fn has_real_error(doc: &Document<'_>, node: Node<'_>) -> bool {
+    if !node.has_error() {
+        return false;
+    }
+    let mut cursor = node.walk();
+    // Only branches that contain errors are entered, so this stays cheap.
+    'walk: loop {
+        let n = cursor.node();
+        if n.is_error() || n.is_missing() {
+            if !tolerated(doc, n) {
+                return true;
+            }
+        } else if n.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                break 'walk;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    false
+}
+
+/// Whether an error node is only a trailing comma or a line break inside a string, which
+/// tree-sitter-json rejects but Azure's template parser accepts (spec section 1):
+/// reporting them would be noise.
+fn tolerated(doc: &Document<'_>, node: Node<'_>) -> bool {
+    if doc.language != Language::Json {
+        return false;
+    }
+    if node.is_error()
+        && node
+            .parent()
+            .is_some_and(|p| crate::lower::json::multiline_string(doc, p).is_some())
+    {
+        return true;
+    }
+    let closes_next = |at: usize| matches!(next_significant(doc.text, at), Some(b'}' | b']'));
+    // The comma before the error node must be a separator, not a second stray comma.
+    let mut prev = node.prev_sibling();
+    while prev.is_some_and(|p| p.kind() == "comment") {
+        prev = prev.and_then(|p| p.prev_sibling());
+    }
+    let after_value = prev.is_some_and(|p| p.kind() != "," && !p.is_error());
+    if node.is_missing() {
+        // `[1, 2,]` parses as a MISSING value after the comma.
+        return node.byte_range().is_empty()
+            && prev.is_some_and(|p| p.kind() == ",")
+            && closes_next(node.end_byte());
+    }
+    // `{"a": 1,}` parses as an ERROR holding just the comma.
+    doc.text.get(node.byte_range()) == Some(",") && after_value && closes_next(node.end_byte())
+}
+
+/// The first byte after `at` that is neither blank nor inside a comment.
+fn next_significant(text: &str, mut at: usize) -> Option<u8> {
+    let b = text.as_bytes();
+    loop {
+        match b.get(at)? {
+            c if c.is_ascii_whitespace() => at += 1,
+            b'/' if b.get(at + 1) == Some(&b'/') => {
+                at += text[at..].find('\n')?;
+            }
+            b'/' if b.get(at + 1) == Some(&b'*') => {
+                at += 2 + text[at + 2..].find("*/")? + 2;
+            }
+            &c => return Some(c),
+        }
+    }
+}
+
+fn finding(doc: &Document<'_>, node: Node<'_>, level: Level) -> Finding {
+    let message = if node.is_missing() {
+        format!("syntax error: missing `{}`", node.kind())
+    } else {
+        let snippet: String = doc
+            .text
+            .get(node.byte_range())
+            .unwrap_or("")
+            .chars()
+            .take(40)
+            .collect();
+        let snippet = snippet.split(['\n', '\r']).next().unwrap_or("").trim();
+        if snippet.is_empty() {
+            "syntax error: unexpected text".to_owned()
+        } else {
+            format!("syntax error: unexpected `{snippet}`")
+        }
+    };
+    let mut range = node.byte_range();
+    if range.is_empty() && range.end < doc.text.len() {
+        // Give zero-width errors a visible character where one exists.
+        let len = doc.text[range.start..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        range.end += len;
+    }
+    Finding {
+        rule: SYNTAX_ERROR,
+        level,
+        message,
+        range,
+        related: Vec::new(),
+        fix: None,
+    }
+}
+
+/// One node a line, indented by depth: `kind start..end`, with field names and the text
+/// of leaves. Named nodes only (plus ERROR/MISSING), like rust-analyzer's syntax tree view.
+pub fn syntax_tree_dump(tree: &Tree, text: &str) -> String {
+    let mut out = String::new();
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    'walk: loop {
+        let node = cursor.node();
+        let shown = node.is_named() || node.is_missing() || node.is_error();
+        if shown {
+            let _ = write!(out, "{:indent$}", "", indent = depth * 2);
+            if let Some(field) = cursor.field_name() {
+                let _ = write!(out, "{field}: ");
+            }
+            if node.is_missing() {
+                let _ = write!(out, "MISSING ");
+            }
+            let _ = write!(
+                out,
+                "{} {}..{}",
+                node.kind(),
+                node.start_byte(),
+                node.end_byte()
+            );
+            if node.child_count() == 0 {
+                let leaf: String = text
+                    .get(node.byte_range())
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
+                let _ = write!(out, " {leaf:?}");
+            }
+            out.push('\n');
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+            depth -= 1;
+        }
+    }
+    out
+}

@@ -1,0 +1,309 @@
+//! The command-line linter: `mtlsguard check` and `mtlsguard rule`.
+//!
+//! `check` collects files ([`files`]), analyzes them in parallel ([`process`]), optionally
+//! fixes them ([`fix`]) and prints the findings ([`output`]).
+//!
+//! Exit codes: 0 no finding at warning or error level, 1 such findings (or, with `--diff`,
+//! changes to show), 2 a usage, configuration or I/O error.
+
+mod files;
+mod fix;
+mod output;
+mod process;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use mtlsguard_analyzer::{Level, RULES};
+
+use crate::config::{self, ConfigCache};
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// rustc/ruff-like: location, rule id, message, the source with the range underlined.
+    Text,
+    /// A stable JSON array of findings (documented in docs/cli.md).
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations (`::warning file=...::message`).
+    Github,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files and folders to check. Folders are walked respecting .gitignore; files named
+    /// explicitly are always checked.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+    /// Apply every safe fix in place, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply (with --fix / --diff) and count fixes that are not safe.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (exit 1 when there are any).
+    #[arg(long)]
+    pub diff: bool,
+    /// Use this config file for every file instead of discovering mtlsguard.toml.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Report files larger than this instead of analyzing them (bytes; KiB/MiB suffixes
+    /// allowed) [default: 16MiB, or max-file-size from mtlsguard.toml].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Apply the config's `exclude` globs to files named on the command line too.
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Never print colors (NO_COLOR is honored too; colors are only used on a terminal).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RuleArgs {
+    /// The rule id, e.g. app-service-client-cert.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// List every rule: id, default level, whether it has a fix, summary.
+    #[arg(long, conflicts_with = "id")]
+    pub all: bool,
+}
+
+/// `--max-file-size` values: `1048576`, `512KiB`, `16MiB`, `1GiB` (also `K`, `M`, `KB`, `MB`).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("the size limit must be positive".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("`{s}` is too large")),
+    }
+}
+
+/// Prints an error line to stderr (`error: ...`, red on a terminal).
+pub(crate) fn eprint_error(msg: &str) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Red.into()))
+        .bold();
+    let _ = writeln!(anstream::stderr(), "{style}error{style:#}: {msg}");
+}
+
+/// Prints a warning line to stderr.
+pub(crate) fn eprint_warning(msg: &str) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+        .bold();
+    let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {msg}");
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut out = anstream::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn check(args: CheckArgs) -> ExitCode {
+    if args.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    let mut cache = match &args.config {
+        Some(path) => match config::load(path) {
+            Ok(c) => ConfigCache::with_override(c),
+            Err(e) => {
+                eprint_error(&format!("invalid configuration: {e}"));
+                return ExitCode::from(2);
+            }
+        },
+        None => ConfigCache::new(),
+    };
+
+    let collected = files::collect(&args.paths, &mut cache, args.force_exclude);
+    for w in &collected.warnings {
+        eprint_warning(w);
+    }
+    if let Some(e) = collected.config_error {
+        eprint_error(&format!("invalid configuration: {e}"));
+        return ExitCode::from(2);
+    }
+    let mut io_errors = collected.errors;
+
+    let mode = if args.diff {
+        process::Mode::Diff
+    } else if args.fix {
+        process::Mode::Fix
+    } else {
+        process::Mode::Check
+    };
+    let opts = process::Options {
+        mode,
+        unsafe_fixes: args.unsafe_fixes,
+        max_file_size: args.max_file_size,
+    };
+    let reports = process::run(&collected.jobs, &opts);
+
+    for r in &reports {
+        for w in &r.warnings {
+            eprint_warning(w);
+        }
+        if let Some(e) = &r.error {
+            io_errors.push(e.clone());
+        }
+    }
+    for e in &io_errors {
+        eprint_error(e);
+    }
+
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.level >= Level::Warning);
+
+    if mode == process::Mode::Diff {
+        let mut out = String::new();
+        let mut fixes = 0;
+        let mut changed = 0;
+        for r in &reports {
+            if let Some(d) = &r.diff {
+                out.push_str(d);
+                fixes += r.fixed.len();
+                changed += 1;
+            }
+        }
+        print_stdout(&out);
+        let _ = writeln!(
+            anstream::stderr(),
+            "{}",
+            if changed == 0 {
+                "No fixes to apply.".to_owned()
+            } else {
+                format!(
+                    "Would fix {} in {}.",
+                    plural(fixes, "problem"),
+                    plural(changed, "file")
+                )
+            }
+        );
+        return if !io_errors.is_empty() {
+            ExitCode::from(2)
+        } else if changed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+
+    if mode == process::Mode::Fix {
+        let mut err = anstream::stderr();
+        for r in reports.iter().filter(|r| r.written) {
+            let _ = writeln!(
+                err,
+                "Fixed {} in {}:",
+                plural(r.fixed.len(), "problem"),
+                r.display
+            );
+            for (rule, title) in &r.fixed {
+                let _ = writeln!(err, "  - {title} ({rule})");
+            }
+        }
+    }
+
+    let rendered = match args.output_format {
+        OutputFormat::Text => output::text(&reports, &opts, reports.len()),
+        OutputFormat::Json => output::json(&reports),
+        OutputFormat::Sarif => output::sarif(&reports, &io_errors),
+        OutputFormat::Github => output::github(&reports),
+    };
+    print_stdout(&rendered);
+
+    if !io_errors.is_empty() {
+        ExitCode::from(2)
+    } else if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub fn rule(args: RuleArgs) -> ExitCode {
+    match args.id {
+        Some(id) if !args.all => match mtlsguard_analyzer::rule(&id) {
+            Some(meta) => {
+                let mut docs = meta.docs.to_owned();
+                if !docs.ends_with('\n') {
+                    docs.push('\n');
+                }
+                print_stdout(&docs);
+                ExitCode::SUCCESS
+            }
+            None => {
+                let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+                eprint_error(&format!(
+                    "unknown rule `{id}`; the rules are:\n  {}",
+                    ids.join("\n  ")
+                ));
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            print_stdout(&rule_table());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn rule_table() -> String {
+    let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut out = format!("{:width$}  {:7}  {:3}  SUMMARY\n", "RULE", "LEVEL", "FIX");
+    for r in RULES {
+        out.push_str(&format!(
+            "{:width$}  {:7}  {:3}  {}\n",
+            r.id,
+            r.default_level.as_str(),
+            if r.fixable { "yes" } else { "no" },
+            r.summary
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+}

@@ -1,0 +1,550 @@
+//! The four output formats of `check`.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{Level as SnippetLevel, Renderer, Snippet};
+use anstyle::{AnsiColor, Style};
+use mtlsguard_analyzer::{FILE_ERROR, Finding, Level, RULES};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::plural;
+use super::process::{Mode, Options, Report, Source};
+
+/// Where the rule docs live; SARIF `helpUri`s point here.
+pub const DOCS_BASE_URL: &str =
+    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
+pub const INFORMATION_URI: &str = "https://github.com/mtlsguard/mtlsguard";
+
+/// Whether `--fix` (with the given `--unsafe-fixes`) would apply the finding's fix.
+fn applicable(f: &Finding, unsafe_fixes: bool) -> bool {
+    f.fix.as_ref().is_some_and(|fix| fix.safe || unsafe_fixes)
+}
+
+/// 1-based (line, column in characters).
+fn pos(src: Option<&Source>, offset: usize) -> (usize, usize) {
+    match src {
+        Some(s) => {
+            let (l, c) = s.index.line_col(&s.text, offset);
+            (l + 1, c + 1)
+        }
+        None => (1, 1),
+    }
+}
+
+/// 1-based (line, column in UTF-16 code units).
+fn pos_utf16(src: Option<&Source>, offset: usize) -> (usize, usize) {
+    match src {
+        Some(s) => {
+            let (l, c) = s.index.line_col_utf16(&s.text, offset);
+            (l + 1, c + 1)
+        }
+        None => (1, 1),
+    }
+}
+
+fn level_color(level: Level) -> AnsiColor {
+    match level {
+        Level::Error => AnsiColor::Red,
+        Level::Warning => AnsiColor::Yellow,
+        Level::Info | Level::Off => AnsiColor::Cyan,
+    }
+}
+
+fn snippet_level(level: Level) -> SnippetLevel {
+    match level {
+        Level::Error => SnippetLevel::Error,
+        Level::Warning => SnippetLevel::Warning,
+        Level::Info | Level::Off => SnippetLevel::Info,
+    }
+}
+
+/// The whole lines `range` touches (without the final line break), the 1-based number of
+/// the first one, and `range` relative to them. A range over more than `MAX_LINES` lines
+/// is cut to its first line.
+fn lines_around(
+    src: &Source,
+    range: &std::ops::Range<usize>,
+) -> (usize, std::ops::Range<usize>, std::ops::Range<usize>) {
+    const MAX_LINES: usize = 6;
+    let text = &src.text;
+    let first = src.index.line(range.start.min(text.len()));
+    let mut last = src.index.line(range.end.min(text.len()));
+    let mut end = range.end.min(text.len());
+    if last - first >= MAX_LINES {
+        last = first;
+        end = line_end(src, first);
+    }
+    let start = src.index.line_start(first);
+    let stop = line_end(src, last).max(end);
+    (first + 1, start..stop, range.start - start..end - start)
+}
+
+/// The offset where line `line` (0-based) ends, before its line break.
+fn line_end(src: &Source, line: usize) -> usize {
+    let text = &src.text;
+    let next = if line + 1 < src.index.line_count() {
+        src.index.line_start(line + 1)
+    } else {
+        text.len()
+    };
+    let mut end = next;
+    while end > src.index.line_start(line) && matches!(text.as_bytes()[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    end
+}
+
+/// ruff-like text: `path:line:col: rule-id [*] message`, the source with the range
+/// underlined, related locations, the fix, then a summary.
+pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String {
+    let renderer = Renderer::styled();
+    let bold = Style::new().bold();
+    let fix_style = Style::new().fg_color(Some(AnsiColor::Cyan.into())).bold();
+    let mut out = String::new();
+    let mut total = 0;
+    let mut fixable = 0;
+    let mut unsafe_only = 0;
+    for r in reports {
+        let src = r.source.as_ref();
+        for f in &r.findings {
+            total += 1;
+            let marker = applicable(f, opts.unsafe_fixes);
+            if marker {
+                fixable += 1;
+            } else if f.fix.is_some() {
+                unsafe_only += 1;
+            }
+            let (line, col) = pos(src, f.range.start);
+            let rule_style = Style::new()
+                .fg_color(Some(level_color(f.level).into()))
+                .bold();
+            let _ = write!(
+                out,
+                "{bold}{}:{line}:{col}:{bold:#} {rule_style}{}{rule_style:#} ",
+                r.display, f.rule
+            );
+            if marker {
+                let _ = write!(out, "{fix_style}[*]{fix_style:#} ");
+            }
+            let _ = writeln!(out, "{}", f.message);
+            let Some(src) = src else {
+                out.push('\n');
+                continue;
+            };
+            let level = snippet_level(f.level);
+            let (first_line, window, span) = lines_around(src, &f.range);
+            // The label names the level; annotate-snippets already prefixes info-level
+            // labels with "info:", so those get none.
+            let mut annotation = level.span(span);
+            if f.level != Level::Info {
+                annotation = annotation.label(f.level.as_str());
+            }
+            let mut message = level.title("").snippet(
+                Snippet::source(&src.text[window.clone()])
+                    .line_start(first_line)
+                    .annotation(annotation),
+            );
+            let related: Vec<(
+                usize,
+                std::ops::Range<usize>,
+                std::ops::Range<usize>,
+                String,
+            )> = f
+                .related
+                .iter()
+                .map(|rel| {
+                    let (l, w, s) = lines_around(src, &rel.range);
+                    (l, w, s, rel.message.clone())
+                })
+                .collect();
+            for (l, w, s, msg) in &related {
+                message = message.snippet(
+                    Snippet::source(&src.text[w.clone()])
+                        .line_start(*l)
+                        .origin(&r.display)
+                        .annotation(SnippetLevel::Note.span(s.clone()).label(msg)),
+                );
+            }
+            let help;
+            if let Some(fix) = &f.fix {
+                help = if fix.safe || opts.unsafe_fixes {
+                    fix.title.clone()
+                } else {
+                    format!("{} (unsafe: needs --unsafe-fixes)", fix.title)
+                };
+                message = message.footer(SnippetLevel::Help.title(&help));
+            }
+            let rendered = renderer.render(message).to_string();
+            // Drop annotate-snippets' own title line: our header above replaces it.
+            let body = rendered.split_once('\n').map_or("", |(_, rest)| rest);
+            out.push_str(body);
+            out.push_str("\n\n");
+        }
+    }
+    let fixed: usize = reports
+        .iter()
+        .filter(|r| r.written)
+        .map(|r| r.fixed.len())
+        .sum();
+    if opts.mode == Mode::Fix && fixed > 0 {
+        let _ = writeln!(
+            out,
+            "Found {} ({fixed} fixed, {total} remaining).",
+            plural(total + fixed, "problem")
+        );
+    } else if total == 0 {
+        let _ = writeln!(
+            out,
+            "No problems found in {}.",
+            plural(files_checked, "file")
+        );
+        return out;
+    } else {
+        let _ = write!(out, "Found {}", plural(total, "problem"));
+        let mut notes = Vec::new();
+        if fixable > 0 {
+            notes.push(format!("{fixable} fixable with --fix"));
+        }
+        if unsafe_only > 0 {
+            notes.push(format!("{unsafe_only} more with --fix --unsafe-fixes"));
+        }
+        if notes.is_empty() {
+            out.push_str(".\n");
+        } else {
+            let _ = writeln!(out, " ({}).", notes.join(", "));
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonPosition {
+    line: usize,
+    column: usize,
+    offset: usize,
+}
+
+#[derive(Serialize)]
+struct JsonRange {
+    start: JsonPosition,
+    end: JsonPosition,
+}
+
+#[derive(Serialize)]
+struct JsonRelated {
+    message: String,
+    range: JsonRange,
+}
+
+#[derive(Serialize)]
+struct JsonEdit {
+    range: JsonRange,
+    new_text: String,
+}
+
+#[derive(Serialize)]
+struct JsonFix {
+    title: String,
+    safe: bool,
+    edits: Vec<JsonEdit>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    path: &'a str,
+    rule: &'static str,
+    level: &'static str,
+    message: &'a str,
+    range: JsonRange,
+    related: Vec<JsonRelated>,
+    fix: Option<JsonFix>,
+}
+
+fn json_range(src: Option<&Source>, range: &std::ops::Range<usize>) -> JsonRange {
+    let point = |offset: usize| {
+        let (line, column) = pos(src, offset);
+        JsonPosition {
+            line,
+            column,
+            offset: src.map_or(offset, |s| s.file_offset(offset)),
+        }
+    };
+    JsonRange {
+        start: point(range.start),
+        end: point(range.end),
+    }
+}
+
+/// A JSON array of findings (schema in docs/cli.md).
+pub fn json(reports: &[Report]) -> String {
+    let mut all = Vec::new();
+    for r in reports {
+        let src = r.source.as_ref();
+        for f in &r.findings {
+            all.push(JsonFinding {
+                path: &r.display,
+                rule: f.rule,
+                level: f.level.as_str(),
+                message: &f.message,
+                range: json_range(src, &f.range),
+                related: f
+                    .related
+                    .iter()
+                    .map(|rel| JsonRelated {
+                        message: rel.message.clone(),
+                        range: json_range(src, &rel.range),
+                    })
+                    .collect(),
+                fix: f.fix.as_ref().map(|fix| JsonFix {
+                    title: fix.title.clone(),
+                    safe: fix.safe,
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            range: json_range(src, &e.range),
+                            new_text: e.new_text.clone(),
+                        })
+                        .collect(),
+                }),
+            });
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&all).expect("findings serialize");
+    s.push('\n');
+    s
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "note",
+        Level::Off => "none",
+    }
+}
+
+/// The first paragraph of a rule's Markdown docs after its title, if any.
+fn first_paragraph(docs: &str) -> Option<String> {
+    let mut para = Vec::new();
+    for line in docs.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            if !para.is_empty() {
+                break;
+            }
+            continue;
+        }
+        if t.starts_with('#') || t.starts_with("```") {
+            if !para.is_empty() {
+                break;
+            }
+            continue;
+        }
+        para.push(t);
+    }
+    (!para.is_empty()).then(|| para.join(" "))
+}
+
+/// Percent-encodes a relative or absolute path as a URI reference.
+fn path_uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+fn artifact_location(display: &str) -> Value {
+    let path = std::path::Path::new(display);
+    if path.is_absolute() {
+        json!({ "uri": format!("file://{}", path_uri(display)) })
+    } else {
+        json!({ "uri": path_uri(display), "uriBaseId": "SRCROOT" })
+    }
+}
+
+fn sarif_region(src: Option<&Source>, range: &std::ops::Range<usize>) -> Value {
+    let (sl, sc) = pos_utf16(src, range.start);
+    let (el, ec) = pos_utf16(src, range.end);
+    json!({ "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec })
+}
+
+fn sarif_rules() -> (Vec<Value>, Vec<&'static str>) {
+    let mut rules = Vec::new();
+    let mut ids = Vec::new();
+    for r in RULES {
+        let mut rule = json!({
+            "id": r.id,
+            "name": pascal_case(r.id),
+            "shortDescription": { "text": r.summary },
+            "help": { "text": r.docs, "markdown": r.docs },
+            "helpUri": format!("{DOCS_BASE_URL}/{}.md", r.id),
+            "defaultConfiguration": { "level": sarif_level(r.default_level) },
+            "properties": { "fixable": r.fixable },
+        });
+        if let Some(full) = first_paragraph(r.docs) {
+            rule["fullDescription"] = json!({ "text": full });
+        }
+        rules.push(rule);
+        ids.push(r.id);
+    }
+    let text = "A file that could not be analyzed: not valid UTF-8, or larger than the size limit.";
+    rules.push(json!({
+        "id": FILE_ERROR,
+        "name": pascal_case(FILE_ERROR),
+        "shortDescription": { "text": "Files that could not be analyzed" },
+        "fullDescription": { "text": text },
+        "help": { "text": text, "markdown": text },
+        "defaultConfiguration": { "level": "error" },
+        "properties": { "fixable": false },
+    }));
+    ids.push(FILE_ERROR);
+    (rules, ids)
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect()
+}
+
+/// SARIF 2.1.0.
+pub fn sarif(reports: &[Report], errors: &[String]) -> String {
+    let (rules, ids) = sarif_rules();
+    let mut results = Vec::new();
+    for r in reports {
+        let src = r.source.as_ref();
+        for f in &r.findings {
+            // File-level problems (no text) point at 1:1.
+            let location = json!({
+                "artifactLocation": artifact_location(&r.display),
+                "region": sarif_region(src, &f.range),
+            });
+            let mut result = json!({
+                "ruleId": f.rule,
+                "ruleIndex": ids.iter().position(|id| *id == f.rule).unwrap_or(0),
+                "level": sarif_level(f.level),
+                "message": { "text": f.message },
+                "locations": [ { "physicalLocation": location } ],
+            });
+            if !f.related.is_empty() {
+                result["relatedLocations"] = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rel)| {
+                        json!({
+                            "id": i,
+                            "message": { "text": rel.message },
+                            "physicalLocation": {
+                                "artifactLocation": artifact_location(&r.display),
+                                "region": sarif_region(src, &rel.range),
+                            },
+                        })
+                    })
+                    .collect();
+            }
+            if let Some(fix) = &f.fix {
+                result["fixes"] = json!([{
+                    "description": { "text": fix.title },
+                    "artifactChanges": [{
+                        "artifactLocation": artifact_location(&r.display),
+                        "replacements": fix.edits.iter().map(|e| json!({
+                            "deletedRegion": sarif_region(src, &e.range),
+                            "insertedContent": { "text": e.new_text },
+                        })).collect::<Vec<_>>(),
+                    }],
+                }]);
+                result["properties"] = json!({ "fixSafe": fix.safe });
+            }
+            results.push(result);
+        }
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut root = path_uri(&cwd);
+    if !root.ends_with('/') {
+        root.push('/');
+    }
+    let notifications: Vec<Value> = errors
+        .iter()
+        .map(|e| json!({ "level": "error", "message": { "text": e } }))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "mtlsguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "originalUriBaseIds": { "SRCROOT": { "uri": format!("file://{root}") } },
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("SARIF serializes");
+    s.push('\n');
+    s
+}
+
+/// Escapes the message part of a workflow command.
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command.
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow annotations.
+pub fn github(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let src = r.source.as_ref();
+        for f in &r.findings {
+            let cmd = match f.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+                Level::Info | Level::Off => "notice",
+            };
+            let _ = write!(out, "::{cmd} file={}", gh_property(&r.display));
+            if src.is_some() {
+                let (sl, sc) = pos(src, f.range.start);
+                let (el, ec) = pos(src, f.range.end);
+                let _ = write!(out, ",line={sl},col={sc},endLine={el},endColumn={ec}");
+            }
+            let _ = writeln!(
+                out,
+                ",title={}::{}",
+                gh_property(f.rule),
+                gh_data(&f.message)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,322 @@
+//! Reading, analyzing and fixing one file.
+
+use std::io::Read;
+
+use mtlsguard_analyzer::{
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, SYNTAX_ERROR, Settings,
+    analyze_text, fix_all, is_arm_template,
+};
+use rayon::prelude::*;
+
+use super::files::{Job, io_message};
+use super::fix;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Fix,
+    Diff,
+}
+
+pub struct Options {
+    pub mode: Mode,
+    pub unsafe_fixes: bool,
+    /// `--max-file-size` (overrides the config's).
+    pub max_file_size: Option<u64>,
+}
+
+/// The analyzed text of a file, without its BOM.
+pub struct Source {
+    pub text: String,
+    /// The file starts with a UTF-8 BOM (3 bytes not part of `text`).
+    pub bom: bool,
+    pub index: LineIndex,
+}
+
+impl Source {
+    fn new(text: String, bom: bool) -> Source {
+        let index = LineIndex::new(&text);
+        Source { text, bom, index }
+    }
+
+    /// A byte offset into `text` as an offset into the file.
+    pub fn file_offset(&self, offset: usize) -> usize {
+        offset + if self.bom { 3 } else { 0 }
+    }
+}
+
+/// What happened to one file.
+pub struct Report {
+    pub display: String,
+    /// The text the findings refer to (after fixes when they were written); `None` when
+    /// the file could not be decoded or has no findings.
+    pub source: Option<Source>,
+    pub findings: Vec<Finding>,
+    /// The fixes applied (or, with `--diff`, that would be): (rule, title).
+    pub fixed: Vec<(&'static str, String)>,
+    /// `--fix` wrote the file.
+    pub written: bool,
+    /// `--diff`: the unified diff of the fixes.
+    pub diff: Option<String>,
+    /// An I/O error (exit 2).
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    fn new(job: &Job) -> Report {
+        Report {
+            display: job.display.clone(),
+            source: None,
+            findings: Vec::new(),
+            fixed: Vec::new(),
+            written: false,
+            diff: None,
+            error: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Analyzes every job in parallel; reports keep the jobs' order (skipped files, such as
+/// JSON that is not an ARM template, have none).
+pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
+    jobs.par_iter()
+        .filter_map(|job| {
+            let mut report = process(job, opts)?;
+            // Keep the text only where findings need it for their lines and columns.
+            if report.findings.is_empty() {
+                report.source = None;
+            }
+            Some(report)
+        })
+        .collect()
+}
+
+/// How many leading bytes decide whether an over-large JSON file is an ARM template.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+fn file_error(message: String) -> Finding {
+    Finding {
+        rule: FILE_ERROR,
+        level: Level::Error,
+        message,
+        range: 0..0,
+        related: Vec::new(),
+        fix: None,
+    }
+}
+
+fn process(job: &Job, opts: &Options) -> Option<Report> {
+    let mut report = Report::new(job);
+    let limit = opts
+        .max_file_size
+        .or(job.config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE as u64);
+    let io_error = |report: &mut Report, e: std::io::Error| {
+        report.error = Some(format!("cannot read {}: {}", job.display, io_message(&e)));
+    };
+
+    let len = match std::fs::metadata(&job.path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            io_error(&mut report, e);
+            return Some(report);
+        }
+    };
+    if len > limit {
+        if job.language == Language::Json {
+            // Only report JSON that is an ARM template; `$schema` comes first in practice.
+            let mut head = Vec::new();
+            let sniff = std::fs::File::open(&job.path)
+                .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head));
+            if let Err(e) = sniff {
+                io_error(&mut report, e);
+                return Some(report);
+            }
+            if !is_arm_template(&String::from_utf8_lossy(&head)) {
+                return None;
+            }
+        }
+        report.findings.push(file_error(format!(
+            "file is too large to analyze ({len} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)"
+        )));
+        return Some(report);
+    }
+
+    let bytes = match std::fs::read(&job.path) {
+        Ok(b) => b,
+        Err(e) => {
+            io_error(&mut report, e);
+            return Some(report);
+        }
+    };
+    let (text, bom) = match decode(&bytes) {
+        Ok(t) => t,
+        Err(message) => {
+            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(&bytes))
+            {
+                return None;
+            }
+            report.findings.push(file_error(message));
+            return Some(report);
+        }
+    };
+    if job.language == Language::Json && !is_arm_template(text) {
+        return None;
+    }
+
+    let settings = &job.config.settings;
+    if opts.mode == Mode::Check {
+        report.findings = analyze_text(job.language, text, settings);
+        report.source = Some(Source::new(text.to_owned(), bom));
+        return Some(report);
+    }
+
+    let outcome = fix_loop(job.language, text, settings, opts.unsafe_fixes);
+    if outcome.text == text {
+        report.findings = outcome.findings;
+        report.source = Some(Source::new(outcome.text, bom));
+        return Some(report);
+    }
+    if syntax_errors(job.language, &outcome.text) > syntax_errors(job.language, text) {
+        // Fixes are built never to break a file; if one ever did, keep the file as it is.
+        report.warnings.push(format!(
+            "the fixes for {} would introduce syntax errors, so they were not applied (please report this as a bug)",
+            job.display
+        ));
+        report.findings = outcome.original_findings;
+        report.source = Some(Source::new(text.to_owned(), bom));
+        return Some(report);
+    }
+    let mut new_bytes = Vec::with_capacity(outcome.text.len() + 3);
+    if bom {
+        new_bytes.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    new_bytes.extend_from_slice(outcome.text.as_bytes());
+
+    if opts.mode == Mode::Diff {
+        report.diff = Some(fix::unified_diff(&job.display, text, &outcome.text));
+        report.fixed = outcome.applied;
+        report.findings = outcome.original_findings;
+        report.source = Some(Source::new(text.to_owned(), bom));
+        return Some(report);
+    }
+
+    match fix::write_if_unchanged(&job.path, &bytes, &new_bytes) {
+        Ok(()) => {
+            report.written = true;
+            report.fixed = outcome.applied;
+            report.findings = outcome.findings;
+            report.source = Some(Source::new(outcome.text, bom));
+        }
+        Err(fix::WriteError::Changed) => {
+            report.warnings.push(format!(
+                "{} changed while mtlsguard was running; left it as it is (run again to fix it)",
+                job.display
+            ));
+            report.findings = outcome.original_findings;
+            report.source = Some(Source::new(text.to_owned(), bom));
+        }
+        Err(fix::WriteError::Io(e)) => {
+            report.error = Some(format!(
+                "cannot write the fixes to {}: {e}; the file is unchanged",
+                job.display
+            ));
+            report.findings = outcome.original_findings;
+            report.source = Some(Source::new(text.to_owned(), bom));
+        }
+    }
+    Some(report)
+}
+
+/// The file's text without a UTF-8 BOM, or why it cannot be analyzed.
+fn decode(bytes: &[u8]) -> Result<(&str, bool), String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("file is UTF-16 encoded; save it as UTF-8 to analyze it".into());
+    }
+    let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+    match std::str::from_utf8(body) {
+        Ok(t) => Ok((t, bom)),
+        Err(e) => {
+            let at = e.valid_up_to() + if bom { 3 } else { 0 };
+            let line = body[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            Err(format!(
+                "file is not valid UTF-8 (invalid byte 0x{:02X} at byte offset {at}, line {line}); save it as UTF-8 to analyze it",
+                bytes[at]
+            ))
+        }
+    }
+}
+
+/// How many syntax errors `text` has (whatever the configured level of `syntax-error`).
+fn syntax_errors(language: Language, text: &str) -> usize {
+    let mut only_syntax = Settings::default();
+    for r in mtlsguard_analyzer::RULES {
+        only_syntax.set_level(r.id, Level::Off);
+    }
+    only_syntax.set_level(SYNTAX_ERROR, Level::Info);
+    analyze_text(language, text, &only_syntax)
+        .iter()
+        .filter(|f| f.rule == SYNTAX_ERROR)
+        .count()
+}
+
+struct FixOutcome {
+    text: String,
+    /// Findings of the final text.
+    findings: Vec<Finding>,
+    /// Findings of the text as read.
+    original_findings: Vec<Finding>,
+    applied: Vec<(&'static str, String)>,
+}
+
+/// At most this many analyze → fix rounds (fixes that conflict go in a later round).
+const MAX_FIX_ROUNDS: usize = 10;
+
+fn fix_loop(language: Language, text: &str, settings: &Settings, unsafe_fixes: bool) -> FixOutcome {
+    let mut current = text.to_owned();
+    let mut findings = analyze_text(language, &current, settings);
+    let original_findings = findings.clone();
+    let mut applied = Vec::new();
+    for _ in 0..MAX_FIX_ROUNDS {
+        let (next, n) = fix_all(&current, &findings, unsafe_fixes);
+        if n == 0 || next == current {
+            break;
+        }
+        applied.extend(
+            fix::chosen_fixes(&findings, unsafe_fixes)
+                .into_iter()
+                .take(n),
+        );
+        current = next;
+        findings = analyze_text(language, &current, settings);
+    }
+    FixOutcome {
+        text: current,
+        findings,
+        original_findings,
+        applied,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa"), Ok(("a", true)));
+        assert_eq!(decode(b"a"), Ok(("a", false)));
+        let e = decode(b"ab\ncd\xFFx").unwrap_err();
+        assert!(e.contains("0xFF at byte offset 5, line 2"), "{e}");
+        assert!(decode(b"\xFF\xFEa\0").unwrap_err().contains("UTF-16"));
+    }
+}

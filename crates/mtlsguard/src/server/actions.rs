@@ -1,0 +1,340 @@
+//! Code actions: quick fixes, "Disable <rule> for this line", and fix-all.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use mtlsguard_analyzer::{
+    Edit, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all, parse,
+};
+use ropey::Rope;
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, OneOf,
+    OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
+};
+
+use super::analysis::{self, DiagnosticCaps, Snapshot};
+use super::position::Encoding;
+use super::settings::Effective;
+use super::store;
+
+pub const FIX_ALL_KIND: &str = "source.fixAll.mtlsguard";
+
+/// How edits go back to the client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EditCaps {
+    pub document_changes: bool,
+}
+
+pub fn workspace_edit(
+    snap: &Snapshot,
+    edits: &[Edit],
+    enc: Encoding,
+    caps: EditCaps,
+) -> WorkspaceEdit {
+    let text_edits = analysis::text_edits(&snap.rope, edits, enc);
+    if caps.document_changes {
+        WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: snap.uri.clone(),
+                    version: Some(snap.version),
+                },
+                edits: text_edits.into_iter().map(OneOf::Left).collect(),
+            }])),
+            ..WorkspaceEdit::default()
+        }
+    } else {
+        WorkspaceEdit {
+            changes: Some(HashMap::from([(snap.uri.clone(), text_edits)])),
+            ..WorkspaceEdit::default()
+        }
+    }
+}
+
+/// Whether an action of `kind` was asked for (`only` lists kinds and their parents).
+pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
+    match only {
+        None => true,
+        Some(kinds) => kinds.iter().any(|k| {
+            let k = k.as_str();
+            kind == k
+                || kind
+                    .strip_prefix(k)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        }),
+    }
+}
+
+/// The line break the file uses (`\n` when it has none).
+fn eol(rope: &Rope) -> &'static str {
+    for (i, b) in rope.bytes().enumerate() {
+        match b {
+            b'\n' => return "\n",
+            b'\r' => {
+                return if rope.get_byte(i + 1) == Some(b'\n') {
+                    "\r\n"
+                } else {
+                    "\r"
+                };
+            }
+            _ => {}
+        }
+    }
+    "\n"
+}
+
+/// The text of a rope line without its line break.
+fn line_text(rope: &Rope, line: usize) -> String {
+    let s = rope.line(line).to_string();
+    s.trim_end_matches(['\r', '\n']).to_owned()
+}
+
+/// The edit that suppresses `rule` on the line where `at` is: a new directive above, or
+/// the rule appended to the directive already there.
+pub fn suppression_edit(rope: &Rope, language: Language, rule: &str, at: usize) -> Edit {
+    let line = rope.byte_to_line(at.min(rope.len_bytes()));
+    let line_start = rope.line_to_byte(line);
+    let current = line_text(rope, line);
+    let indent = &current[..current.len() - current.trim_start_matches([' ', '\t']).len()];
+    if line > 0 {
+        let prev = line_text(rope, line - 1);
+        let trimmed = prev.trim_start();
+        let existing = match language {
+            Language::Bicep => trimmed.starts_with("#disable-next-line"),
+            Language::Json => trimmed
+                .strip_prefix("//")
+                .map(str::trim_start)
+                .and_then(|t| t.strip_prefix("mtlsguard-disable-next-line"))
+                .is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace)),
+        };
+        if existing {
+            let end = rope.line_to_byte(line - 1) + prev.trim_end().len();
+            return Edit {
+                range: end..end,
+                new_text: format!(" {rule}"),
+            };
+        }
+    }
+    let directive = match language {
+        Language::Bicep => "#disable-next-line",
+        Language::Json => "// mtlsguard-disable-next-line",
+    };
+    Edit {
+        range: line_start..line_start,
+        new_text: format!("{indent}{directive} {rule}{}", eol(rope)),
+    }
+}
+
+/// Every safe fix, applied and re-analyzed until nothing changes, as one minimal edit.
+pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
+    let Some((language, _)) = &snap.tree else {
+        return Ok(None);
+    };
+    let language = *language;
+    analysis::guarded(|| {
+        let original = store::text(&snap.rope).into_owned();
+        let mut text = original.clone();
+        // Each round applies the fixes that do not clash; a few rounds settle any file.
+        for _ in 0..8 {
+            let tree = parse(language, &text, None);
+            let findings = analyze(
+                &mtlsguard_analyzer::Document::new(language, &text, &tree),
+                &settings.analyzer,
+            );
+            let (next, applied) = fix_all(&text, &findings, false);
+            if applied == 0 || next == text {
+                break;
+            }
+            text = next;
+        }
+        minimal_edit(&original, &text)
+    })
+}
+
+/// One edit turning `old` into `new`: everything between their common prefix and suffix.
+pub fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
+    if old == new {
+        return None;
+    }
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !(old.is_char_boundary(prefix) && new.is_char_boundary(prefix)) {
+        prefix -= 1;
+    }
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let mut suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !(old.is_char_boundary(a.len() - suffix) && new.is_char_boundary(b.len() - suffix)) {
+        suffix -= 1;
+    }
+    Some(Edit {
+        range: prefix..a.len() - suffix,
+        new_text: new[prefix..b.len() - suffix].to_owned(),
+    })
+}
+
+fn intersects(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// Everything the code action handler needs.
+pub struct Request<'a> {
+    pub snap: &'a Snapshot,
+    pub findings: &'a [Finding],
+    pub range: Range<usize>,
+    pub only: Option<&'a [CodeActionKind]>,
+    pub enc: Encoding,
+    pub edit_caps: EditCaps,
+    pub diag_caps: DiagnosticCaps,
+    pub settings: &'a Effective,
+}
+
+pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
+    let snap = req.snap;
+    let mut out = Vec::new();
+    let Some((language, _)) = &snap.tree else {
+        return Ok(out);
+    };
+    let diagnostic =
+        |f: &Finding| -> Diagnostic { analysis::diagnostic(snap, f, req.enc, req.diag_caps) };
+    let here: Vec<&Finding> = req
+        .findings
+        .iter()
+        .filter(|f| intersects(&f.range, &req.range))
+        .collect();
+    if wanted(req.only, CodeActionKind::QUICKFIX.as_str()) {
+        for f in &here {
+            if let Some(fix) = &f.fix {
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic(f)]),
+                    edit: Some(workspace_edit(snap, &fix.edits, req.enc, req.edit_caps)),
+                    is_preferred: fix.safe.then_some(true),
+                    ..CodeAction::default()
+                }));
+            }
+        }
+        let mut seen = Vec::new();
+        for f in &here {
+            if f.rule == SYNTAX_ERROR || f.rule == UNUSED_SUPPRESSION {
+                continue;
+            }
+            let line = snap.rope.byte_to_line(f.range.start);
+            if seen.contains(&(f.rule, line)) {
+                continue;
+            }
+            seen.push((f.rule, line));
+            let edit = suppression_edit(&snap.rope, *language, f.rule, f.range.start);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Disable {} for this line", f.rule),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic(f)]),
+                edit: Some(workspace_edit(snap, &[edit], req.enc, req.edit_caps)),
+                ..CodeAction::default()
+            }));
+        }
+    }
+    // Without `only` (the lightbulb, asked on every cursor move) fix-all is offered next to
+    // a safe quick fix under the cursor: computing it costs a few analyses.
+    let safe_fix_here = here.iter().any(|f| f.fix.as_ref().is_some_and(|x| x.safe));
+    if wanted(req.only, FIX_ALL_KIND)
+        && (req.only.is_some() || safe_fix_here)
+        && let Some(edit) = fix_all_edit(snap, req.settings)?
+    {
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: "Fix all auto-fixable mtlsguard problems".to_owned(),
+            kind: Some(CodeActionKind::from(FIX_ALL_KIND)),
+            edit: Some(workspace_edit(snap, &[edit], req.enc, req.edit_caps)),
+            ..CodeAction::default()
+        }));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_edits() {
+        assert_eq!(minimal_edit("abc", "abc"), None);
+        assert_eq!(
+            minimal_edit("abXc", "abYc"),
+            Some(Edit {
+                range: 2..3,
+                new_text: "Y".into()
+            })
+        );
+        assert_eq!(
+            minimal_edit("aa", "aaa"),
+            Some(Edit {
+                range: 2..2,
+                new_text: "a".into()
+            })
+        );
+        // é and è share their first byte: the edit must not split it.
+        assert_eq!(
+            minimal_edit("é", "è"),
+            Some(Edit {
+                range: 0..2,
+                new_text: "è".into()
+            })
+        );
+    }
+
+    #[test]
+    fn suppression_edits() {
+        let rope = Rope::from_str("resource a 'x' = {\r\n  properties: {}\r\n}\r\n");
+        let at = 22;
+        assert_eq!(
+            suppression_edit(&rope, Language::Bicep, "r1", at),
+            Edit {
+                range: 20..20,
+                new_text: "  #disable-next-line r1\r\n".into()
+            }
+        );
+        let rope = Rope::from_str("x\n    #disable-next-line BCP1  \n    y: 1\n");
+        assert_eq!(
+            suppression_edit(&rope, Language::Bicep, "r1", rope.line_to_byte(2) + 4),
+            Edit {
+                range: 29..29,
+                new_text: " r1".into()
+            }
+        );
+        let rope = Rope::from_str("{\n  // mtlsguard-disable-next-line a\n  \"b\": 1\n}");
+        assert_eq!(
+            suppression_edit(&rope, Language::Json, "r1", rope.line_to_byte(2) + 2),
+            Edit {
+                range: 36..36,
+                new_text: " r1".into()
+            }
+        );
+        let rope = Rope::from_str("{\n  \"b\": 1\n}");
+        assert_eq!(
+            suppression_edit(&rope, Language::Json, "r1", 4),
+            Edit {
+                range: 2..2,
+                new_text: "  // mtlsguard-disable-next-line r1\n".into()
+            }
+        );
+    }
+
+    #[test]
+    fn kinds() {
+        let only = [CodeActionKind::SOURCE_FIX_ALL];
+        assert!(wanted(Some(&only), FIX_ALL_KIND));
+        assert!(!wanted(Some(&only), "quickfix"));
+        assert!(wanted(Some(&[CodeActionKind::SOURCE]), FIX_ALL_KIND));
+        assert!(!wanted(
+            Some(&[CodeActionKind::from("source.fix")]),
+            FIX_ALL_KIND
+        ));
+        assert!(wanted(None, "quickfix"));
+    }
+}
