@@ -24,7 +24,7 @@ else
   echo "seed.sh: $shared not found; seeding from fixtures and examples only" >&2
 fi
 
-for target in analyze_bytes mutate_templates incremental fixes; do
+for target in analyze_bytes mutate_templates incremental_edits fixes; do
   mkdir -p "$here/corpus/$target"
 done
 n=0
@@ -39,8 +39,8 @@ for f in "${files[@]}"; do
   esac
   # incremental: arbitrary's layout (flag byte, then the text); edits come from mutation.
   case "$f" in
-    *.bicep) { printf '\0'; cat "$f"; } > "$here/corpus/incremental/$name" ;;
-    *) { printf '\1'; cat "$f"; } > "$here/corpus/incremental/$name" ;;
+    *.bicep) { printf '\0'; cat "$f"; } > "$here/corpus/incremental_edits/$name" ;;
+    *) { printf '\1'; cat "$f"; } > "$here/corpus/incremental_edits/$name" ;;
   esac
   n=$((n + 1))
 done

@@ -54,7 +54,9 @@ fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
 /// The syntax error reported where the parser gave up (its time budget ran out: text
 /// nested or broken beyond what it can parse in time), on the first line of `range`.
 fn not_analyzed(text: &str, range: std::ops::Range<usize>) -> crate::Finding {
-    let first_line = text[range.clone()].find(['\n', '\r']).unwrap_or(range.len());
+    let first_line = text[range.clone()]
+        .find(['\n', '\r'])
+        .unwrap_or(range.len());
     crate::Finding {
         rule: crate::SYNTAX_ERROR,
         level: crate::Level::Info,
