@@ -46,9 +46,10 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(clap::Args)]
 pub struct ServerArgs {
-    /// Accepted for VS Code's client, which passes it; stdio is the only transport.
-    #[arg(long)]
-    stdio: bool,
+    /// Accepted (even repeated, as some clients append it to a command that has it) and
+    /// ignored: stdio is the only transport.
+    #[arg(long, action = clap::ArgAction::Count)]
+    stdio: u8,
 }
 
 pub fn run(_: ServerArgs) -> ExitCode {
