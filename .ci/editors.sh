@@ -147,7 +147,7 @@ echo "binary under test: $MTLSGUARD_BIN"
 VSCODE_DIR="$ROOT/editors/vscode"
 VSIX="$VSCODE_DIR/mtlsguard-linux-x64.vsix"
 step "vscode extension: npm ci"
-(cd "$VSCODE_DIR" && retry npm ci </dev/null)
+(cd "$VSCODE_DIR" && retry npm ci --prefer-offline </dev/null)
 
 step "vscode extension: lint + typecheck"
 (cd "$VSCODE_DIR" && npm run --silent lint)

@@ -25,7 +25,7 @@ use crate::config::{self, ConfigCache};
 pub enum OutputFormat {
     /// rustc/ruff-like: location, rule id, message, the source with the range underlined.
     Text,
-    /// A stable JSON array of findings (documented in docs/cli.md).
+    /// A stable JSON array of findings (documented in the README, "Output formats").
     Json,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,

@@ -276,7 +276,7 @@ fn json_range(src: Option<&Source>, range: &std::ops::Range<usize>) -> JsonRange
     }
 }
 
-/// A JSON array of findings (schema in docs/cli.md).
+/// A JSON array of findings (schema in the README, "Output formats").
 pub fn json(reports: &[Report]) -> String {
     let mut all = Vec::new();
     for r in reports {

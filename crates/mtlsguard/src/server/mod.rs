@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use dashmap::{DashMap, DashSet};
 use futures::future::BoxFuture;
-use mtlsguard_analyzer::{Finding, syntax_tree_dump};
+use mtlsguard_analyzer::{Analyzer, Finding, syntax_tree_dump};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Request, Response};
 use tower_lsp_server::ls_types::*;
@@ -46,9 +46,10 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(clap::Args)]
 pub struct ServerArgs {
-    /// Accepted for VS Code's client, which passes it; stdio is the only transport.
-    #[arg(long)]
-    stdio: bool,
+    /// Accepted (even repeated, as some clients append it to a command that has it) and
+    /// ignored: stdio is the only transport.
+    #[arg(long, action = clap::ArgAction::Count)]
+    stdio: u8,
 }
 
 pub fn run(_: ServerArgs) -> ExitCode {
@@ -121,6 +122,8 @@ struct Caps {
 pub struct State {
     client: Client,
     docs: DashMap<Uri, Doc>,
+    /// Each open document's incremental analyzer (reuses unchanged resources' findings).
+    analyzers: DashMap<Uri, Arc<Mutex<Analyzer>>>,
     /// Documents with an analysis task that has not taken its snapshot yet.
     scheduled: DashSet<Uri>,
     /// Findings of the documents' current states (see [`Cached`]).
@@ -156,6 +159,7 @@ impl State {
             docs: DashMap::new(),
             cache: DashMap::new(),
             scheduled: DashSet::new(),
+            analyzers: DashMap::new(),
             seq: AtomicU64::new(1),
             caps: OnceLock::new(),
             client_settings: Mutex::new(ClientSettings::default()),
@@ -248,8 +252,11 @@ impl State {
         }
         let settings = self.settings_for(&snap.uri);
         let task_snap = snap.clone();
-        let result =
-            tokio::task::spawn_blocking(move || analysis::findings(&task_snap, &settings)).await;
+        let analyzer = self.analyzers.entry(snap.uri.clone()).or_default().clone();
+        let result = tokio::task::spawn_blocking(move || {
+            analysis::findings(&task_snap, &settings, &analyzer)
+        })
+        .await;
         match result {
             Ok(Ok(found)) => {
                 let found = Arc::new(found);
@@ -407,6 +414,7 @@ impl State {
         let td = p.text_document;
         let kind = Kind::from_language_id(&td.language_id, td.uri.as_str());
         let seq = self.next_seq();
+        self.analyzers.remove(&td.uri);
         let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq));
         match doc {
             Ok(doc) => {
@@ -477,6 +485,7 @@ impl State {
     fn did_close(self: &Arc<Self>, p: DidCloseTextDocumentParams) {
         let uri = p.text_document.uri;
         self.cache.remove(&uri);
+        self.analyzers.remove(&uri);
         if self.docs.remove(&uri).is_none() {
             self.log(
                 MessageType::WARNING,
@@ -538,6 +547,8 @@ impl tower::Service<Request> for Ordered {
             // Before `initialize` (or after `shutdown`) notifications are dropped (spec).
             return Box::pin(async { Ok(None) });
         }
+        // The transport runs on `block_on`'s thread, not on a worker: re-parsing a large
+        // document here delays the message loop, never the analyses (on the workers).
         self.state.sync_notification(&method, params);
         Box::pin(async { Ok(None) })
     }

@@ -230,7 +230,14 @@ pub fn text(rope: &Rope) -> Cow<'_, str> {
     let slice = rope.slice(..);
     match slice.as_str() {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(rope.to_string()),
+        None => {
+            // One allocation and a copy per chunk (faster than `to_string`'s formatting).
+            let mut s = String::with_capacity(rope.len_bytes());
+            for chunk in rope.chunks() {
+                s.push_str(chunk);
+            }
+            Cow::Owned(s)
+        }
     }
 }
 
@@ -410,8 +417,37 @@ mod tests {
             })
     }
 
+    /// tree-sitter's point of a byte offset: rows break at `\n` only, columns are bytes.
+    fn naive_point(text: &str, byte: usize) -> Point {
+        let before = &text.as_bytes()[..byte];
+        let row = before.iter().filter(|&&b| b == b'\n').count();
+        let col = byte
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+        Point::new(row, col)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        // tree-sitter re-lexes around an edit, so wrong points in `Tree::edit` barely show
+        // in the re-parsed tree; check the points themselves.
+        #[test]
+        fn points_match_tree_sitter_rows_and_byte_columns(
+            parts in prop::collection::vec(prop::sample::select(vec!["a", "é", "😀", "\n", "\r\n", "\r", "中", " "]), 0..40),
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 1..10),
+        ) {
+            let text = parts.concat();
+            let mut doc = Doc::open(Kind::Bicep, &text, 0, 0);
+            doc.tree = None;
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            for pick in picks {
+                let b = bounds[pick.index(bounds.len())];
+                prop_assert_eq!(doc.point(b), naive_point(&text, b), "at {} in {:?}", b, text);
+            }
+        }
 
         #[test]
         fn random_edits_match_a_fresh_parse(
