@@ -151,7 +151,38 @@ pub(crate) fn insert_property(
     obj: &Object,
     key: &str,
     value: &NewValue,
-) -> Vec<Edit> {
+) -> Option<Vec<Edit>> {
+    // A closing brace the parser had to invent (a comment or string ran over the real
+    // one) leaves no place where an insert is known to land in the object.
+    if obj.range.is_empty() || doc.text.as_bytes().get(obj.range.end - 1) != Some(&b'}') {
+        return None;
+    }
+    let edits = insert_edits(doc, obj, key, value);
+    // Never an edit inside a comment or a string (found by fuzzing: an unclosed block
+    // comment swallowed the rest of an object, and the insert vanished into it).
+    if !crate::parse::gave_up(doc.tree, doc.text) {
+        let root = doc.tree.root_node();
+        let inside = |at: usize| {
+            root.descendant_for_byte_range(at, at).is_some_and(|n| {
+                // A line comment's node may take in the `\r` of a CRLF: it ends where its
+                // visible text ends.
+                let seen = doc
+                    .text
+                    .get(n.byte_range())
+                    .map_or(0, |t| t.trim_end().len());
+                n.start_byte() < at
+                    && at < n.start_byte() + seen
+                    && (n.kind() == "comment" || n.kind().contains("string"))
+            })
+        };
+        if edits.iter().any(|e| inside(e.range.start)) {
+            return None;
+        }
+    }
+    Some(edits)
+}
+
+fn insert_edits(doc: &Document<'_>, obj: &Object, key: &str, value: &NewValue) -> Vec<Edit> {
     let text = doc.text;
     let lang = doc.language;
     let unit = indent_unit(text);

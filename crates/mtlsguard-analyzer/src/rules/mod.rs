@@ -229,7 +229,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             };
             Some(Fix {
                 title: format!("Add {} set to {}", path[path.len() - 1], leaf.display()),
-                edits: fix::insert_property(self.doc, obj, &key, &value),
+                edits: fix::insert_property(self.doc, obj, &key, &value)?,
                 safe: true,
             })
         });

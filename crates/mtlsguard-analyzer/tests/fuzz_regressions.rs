@@ -1,0 +1,58 @@
+//! Inputs the fuzzers (`fuzz/`) found, kept as regression tests. A file's first byte
+//! picks the language (even: Bicep, odd: ARM JSON), the rest is the text (lossy UTF-8),
+//! as in the `fixes` fuzz target: every offered fix must remove its finding and add no
+//! syntax error.
+
+use std::path::Path;
+
+use mtlsguard_analyzer::{Finding, Language, Settings, analyze_text, apply_edits};
+
+fn same(findings: &[Finding], f: &Finding) -> usize {
+    findings
+        .iter()
+        .filter(|g| g.rule == f.rule && g.message == f.message)
+        .count()
+}
+
+fn syntax_errors(findings: &[Finding]) -> usize {
+    findings.iter().filter(|f| f.rule == "syntax-error").count()
+}
+
+#[test]
+fn fuzz_found_inputs_fix_cleanly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let settings = Settings::default();
+    for path in files {
+        let data = std::fs::read(&path).unwrap();
+        let (&selector, rest) = data.split_first().unwrap();
+        let language = if selector & 1 == 0 {
+            Language::Bicep
+        } else {
+            Language::Json
+        };
+        let text = String::from_utf8_lossy(rest).into_owned();
+        let findings = analyze_text(language, &text, &settings);
+        for f in findings.iter().filter(|f| f.fix.is_some()) {
+            let fixed = apply_edits(&text, &f.fix.as_ref().unwrap().edits).unwrap();
+            let after = analyze_text(language, &fixed, &settings);
+            assert!(
+                syntax_errors(&after) <= syntax_errors(&findings),
+                "{}: {:?} added syntax errors",
+                path.display(),
+                f.message
+            );
+            assert!(
+                same(&after, f) < same(&findings, f),
+                "{}: fix for {:?} did not remove it",
+                path.display(),
+                f.message
+            );
+        }
+    }
+}
