@@ -1,5 +1,7 @@
 //! Building and applying fix edits that keep the file's own style (spec section 7).
 
+use std::ops::Range;
+
 use crate::model::{Object, Value};
 use crate::parse::{Document, Language};
 use crate::{Edit, Finding};
@@ -81,32 +83,56 @@ fn property(lang: Language, key: &str, value: &str) -> String {
 }
 
 /// Replaces a property's value with a literal.
-pub(crate) fn replace_value(doc: &Document<'_>, old: &Value, new: &NewValue) -> Edit {
+pub(crate) fn replace_value(
+    doc: &Document<'_>,
+    scope: &Range<usize>,
+    old: &Value,
+    new: &NewValue,
+) -> Edit {
     let indent = line_indent(doc.text, old.range.start);
     Edit {
         range: old.range.clone(),
-        new_text: new.render(doc.language, indent, indent_unit(doc.text), eol(doc.text)),
+        new_text: new.render(
+            doc.language,
+            indent,
+            indent_unit(doc.text, scope),
+            eol(doc.text, scope),
+        ),
     }
 }
 
-/// The line ending the file uses (CRLF stays CRLF).
-fn eol(text: &str) -> &'static str {
-    match text.find('\n') {
+/// The line ending used where the fix lands (CRLF stays CRLF). Read from the resource
+/// itself, not the whole file: incremental analysis reuses a resource's fixes as long as
+/// the resource's own text is unchanged, so nothing outside it may shape them.
+fn eol(text: &str, scope: &Range<usize>) -> &'static str {
+    let from = line_start(text, scope.start.min(text.len()));
+    let i = text[from..]
+        .find('\n')
+        .map(|i| from + i)
+        .or_else(|| text.find('\n'));
+    match i {
         Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
         _ => "\n",
     }
 }
 
-/// The file's indentation step, guessed from the first indented line.
-fn indent_unit(text: &str) -> &str {
-    for line in text.lines().take(200) {
+/// The indentation step, guessed from the first line within the resource that is
+/// indented one step deeper than the line before it (see [`eol`] for why not the file).
+fn indent_unit<'t>(text: &'t str, scope: &Range<usize>) -> &'t str {
+    let start = line_start(text, scope.start.min(text.len()));
+    let end = scope.end.clamp(start, text.len());
+    let mut prev: Option<&str> = None;
+    for line in text[start..end].lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
         let ws = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-        if ws.starts_with('\t') {
-            return "\t";
+        if let Some(p) = prev {
+            if ws.len() > p.len() && ws.starts_with(p) {
+                return &ws[p.len()..];
+            }
         }
-        if !ws.is_empty() && !line.trim().is_empty() {
-            return ws;
-        }
+        prev = Some(ws);
     }
     "  "
 }
@@ -148,6 +174,7 @@ fn only_trivia(text: &str, from: usize, to: usize) -> bool {
 /// Inserts `key: value` as the last property of `obj`, indented like its siblings.
 pub(crate) fn insert_property(
     doc: &Document<'_>,
+    scope: &Range<usize>,
     obj: &Object,
     key: &str,
     value: &NewValue,
@@ -157,7 +184,7 @@ pub(crate) fn insert_property(
     if obj.range.is_empty() || doc.text.as_bytes().get(obj.range.end - 1) != Some(&b'}') {
         return None;
     }
-    let edits = insert_edits(doc, obj, key, value);
+    let edits = insert_edits(doc, scope, obj, key, value);
     // Never an edit inside a comment or a string (found by fuzzing: an unclosed block
     // comment swallowed the rest of an object, and the insert vanished into it).
     if !crate::parse::gave_up(doc.tree, doc.text) {
@@ -182,11 +209,17 @@ pub(crate) fn insert_property(
     Some(edits)
 }
 
-fn insert_edits(doc: &Document<'_>, obj: &Object, key: &str, value: &NewValue) -> Vec<Edit> {
+fn insert_edits(
+    doc: &Document<'_>,
+    scope: &Range<usize>,
+    obj: &Object,
+    key: &str,
+    value: &NewValue,
+) -> Vec<Edit> {
     let text = doc.text;
     let lang = doc.language;
-    let unit = indent_unit(text);
-    let eol = eol(text);
+    let unit = indent_unit(text, scope);
+    let eol = eol(text, scope);
     let open = obj.range.start;
     let close = obj.range.end.saturating_sub(1); // the `}`
     let outer_indent = line_indent(text, open);

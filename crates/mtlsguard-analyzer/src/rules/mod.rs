@@ -189,7 +189,12 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             let safe = safe && lit.via.is_none();
             Fix {
                 title: format!("Set {name} to {}", new.display()),
-                edits: vec![fix::replace_value(self.doc, &prop.value, &new)],
+                edits: vec![fix::replace_value(
+                    self.doc,
+                    &self.res.body.range,
+                    &prop.value,
+                    &new,
+                )],
                 safe,
             }
         });
@@ -229,7 +234,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             };
             Some(Fix {
                 title: format!("Add {} set to {}", path[path.len() - 1], leaf.display()),
-                edits: fix::insert_property(self.doc, obj, &key, &value)?,
+                edits: fix::insert_property(self.doc, &self.res.body.range, obj, &key, &value)?,
                 safe: true,
             })
         });
