@@ -127,10 +127,11 @@ fn indent_unit<'t>(text: &'t str, scope: &Range<usize>) -> &'t str {
             continue;
         }
         let ws = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-        if let Some(p) = prev {
-            if ws.len() > p.len() && ws.starts_with(p) {
-                return &ws[p.len()..];
-            }
+        if let Some(p) = prev
+            && ws.len() > p.len()
+            && ws.starts_with(p)
+        {
+            return &ws[p.len()..];
         }
         prev = Some(ws);
     }
