@@ -5,12 +5,8 @@ use crate::fix::NewValue;
 use crate::model::ValueKind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let props = match ctx.res.body.get("properties") {
-        None => None,
-        Some(p) => match &p.value.kind {
-            ValueKind::Object(o) => Some(o),
-            _ => return,
-        },
+    let Some(props) = ctx.properties_if_decidable() else {
+        return;
     };
     match props.and_then(|o| o.get("negotiateClientCertificate")) {
         Some(p) => {

@@ -4,12 +4,8 @@ use super::RuleCtx;
 use crate::model::ValueKind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let props = match ctx.res.body.get("properties") {
-        None => None,
-        Some(p) => match &p.value.kind {
-            ValueKind::Object(o) => Some(o),
-            _ => return,
-        },
+    let Some(props) = ctx.properties_if_decidable() else {
+        return;
     };
     match props.and_then(|o| o.get("clientCertificates")) {
         Some(p) => {

@@ -132,6 +132,18 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         self.res.properties()
     }
 
+    /// The resource's `properties`: `Some(None)` when absent (so every property in it is
+    /// missing), `None` when it is not an object literal (undecidable: no finding).
+    pub fn properties_if_decidable(&self) -> Option<Option<&'a Object>> {
+        match self.res.body.get("properties") {
+            None => Some(None),
+            Some(p) => match &p.value.kind {
+                ValueKind::Object(o) => Some(Some(o)),
+                _ => None,
+            },
+        }
+    }
+
     pub fn resolve(&self, v: &'a Value) -> Lit<'a> {
         let r = self.model.resolve(self.res.scope, v);
         Lit {

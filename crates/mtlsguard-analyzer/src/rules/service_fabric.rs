@@ -10,12 +10,8 @@ const LISTS: [&str; 2] = [
 ];
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let props = match ctx.res.body.get("properties") {
-        None => None,
-        Some(p) => match &p.value.kind {
-            ValueKind::Object(o) => Some(o),
-            _ => return,
-        },
+    let Some(props) = ctx.properties_if_decidable() else {
+        return;
     };
     // A list hidden in text that did not parse may well be non-empty.
     let holder = props.unwrap_or(&ctx.res.body);
