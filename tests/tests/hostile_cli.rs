@@ -79,3 +79,70 @@ fn deep_nesting_in_both_languages_through_every_output_format() {
     let r = run(dir.path(), &["check", "--fix"]);
     assert!(r.code == 0 || r.code == 1, "{} {}", r.code, r.stderr);
 }
+
+/// A full disk: `--fix` cannot write, says so, and leaves the file and the folder exactly
+/// as they were. A small tmpfs makes the disk full for real, which needs root (as in CI);
+/// elsewhere the test is skipped with a notice.
+#[cfg(target_os = "linux")]
+#[test]
+fn fix_on_a_full_disk_leaves_the_file_intact() {
+    use std::fs;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    fs::create_dir(&disk).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "mtlsguard-full-disk"])
+        .arg(&disk)
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(mounted, Ok(s) if s.success()) {
+        println!("NOTICE: cannot mount a tmpfs (needs root); the full-disk test is skipped");
+        return;
+    }
+    let _unmount = Unmount(disk.clone());
+
+    let original = fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/bicep/app-service.bicep"),
+    )
+    .unwrap();
+    fs::write(disk.join("app.bicep"), &original).unwrap();
+    let mut filler = fs::File::create(disk.join("filler")).unwrap();
+    let page = [0u8; 4096];
+    let full = loop {
+        if let Err(e) = filler.write_all(&page) {
+            break e;
+        }
+    };
+    assert_eq!(full.raw_os_error(), Some(28), "{full}"); // ENOSPC
+    drop(filler);
+
+    let r = run(&disk, &["check", "--fix", "app.bicep"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "cannot write the fixes to app.bicep: No space left on device; the file is unchanged"
+        ),
+        "{}",
+        r.stderr
+    );
+    // The findings are still reported, as they are in the unchanged file.
+    assert!(r.stdout.contains("app-service-client-cert"), "{}", r.stdout);
+    assert_eq!(fs::read(disk.join("app.bicep")).unwrap(), original);
+    let mut names: Vec<_> = fs::read_dir(&disk)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["app.bicep", "filler"], "no temporary file is left");
+}

@@ -36,6 +36,8 @@ pub fn unified_diff(display: &str, old: &str, new: &str) -> String {
 pub enum WriteError {
     /// The file on disk is no longer what was read: it was left alone.
     Changed,
+    /// The file was deleted (or moved away) since it was read: it is not recreated.
+    Vanished,
     Io(String),
 }
 
@@ -46,9 +48,11 @@ pub enum WriteError {
 /// the old or the new content. A symlink is followed: its target is replaced. A read-only
 /// file is refused.
 pub fn write_if_unchanged(path: &Path, old: &[u8], new: &[u8]) -> Result<(), WriteError> {
-    let target =
-        fs::canonicalize(path).map_err(|e| WriteError::Io(super::files::io_message(&e)))?;
-    let io = |e: std::io::Error| WriteError::Io(super::files::io_message(&e));
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => WriteError::Vanished,
+        _ => WriteError::Io(super::files::io_message(&e)),
+    };
+    let target = fs::canonicalize(path).map_err(io)?;
     let meta = fs::metadata(&target).map_err(io)?;
     if meta.permissions().readonly() {
         return Err(WriteError::Io("the file is read-only".into()));
@@ -79,7 +83,9 @@ pub fn write_if_unchanged(path: &Path, old: &[u8], new: &[u8]) -> Result<(), Wri
     if fs::read(&target).map_err(io)? != old {
         return Err(WriteError::Changed);
     }
-    tmp.persist(&target).map_err(|e| io(e.error))?;
+    // Not through `io`: a NotFound here is about the folder, not a vanished file.
+    tmp.persist(&target)
+        .map_err(|e| WriteError::Io(super::files::io_message(&e.error)))?;
     #[cfg(unix)]
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
@@ -104,6 +110,23 @@ mod tests {
             1,
             "no temp file left behind"
         );
+    }
+
+    #[test]
+    fn does_not_recreate_a_file_deleted_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.bicep");
+        let r = write_if_unchanged(&p, b"what we read", b"fixed");
+        assert!(matches!(r, Err(WriteError::Vanished)), "{r:?}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Also through a symlink whose target is gone.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("gone.bicep"), &p).unwrap();
+            let r = write_if_unchanged(&p, b"what we read", b"fixed");
+            assert!(matches!(r, Err(WriteError::Vanished)), "{r:?}");
+            assert!(!dir.path().join("gone.bicep").exists());
+        }
     }
 
     #[test]

@@ -209,24 +209,26 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
             report.fixed = outcome.applied;
             report.findings = outcome.findings;
             report.source = Some(Source::new(outcome.text, bom));
+            return Some(report);
         }
-        Err(fix::WriteError::Changed) => {
-            report.warnings.push(format!(
-                "{} changed while mtlsguard was running; left it as it is (run again to fix it)",
-                job.display
-            ));
-            report.findings = outcome.original_findings;
-            report.source = Some(Source::new(text.to_owned(), bom));
-        }
+        Err(fix::WriteError::Changed) => report.warnings.push(format!(
+            "{} changed while mtlsguard was running; left it as it is (run again to fix it)",
+            job.display
+        )),
+        Err(fix::WriteError::Vanished) => report.warnings.push(format!(
+            "{} was deleted while mtlsguard was running; its fixes were not written",
+            job.display
+        )),
         Err(fix::WriteError::Io(e)) => {
             report.error = Some(format!(
                 "cannot write the fixes to {}: {e}; the file is unchanged",
                 job.display
-            ));
-            report.findings = outcome.original_findings;
-            report.source = Some(Source::new(text.to_owned(), bom));
+            ))
         }
     }
+    // Not written: report the file as it is.
+    report.findings = outcome.original_findings;
+    report.source = Some(Source::new(text.to_owned(), bom));
     Some(report)
 }
 
