@@ -150,19 +150,11 @@ pub(crate) mod bicep {
         let mut b = text.as_bytes().to_vec();
         let mut i = 0;
         while i < b.len() {
+            if let Some(end) = crate::syntax::comment_end(&b, i) {
+                i = end;
+                continue;
+            }
             match b[i] {
-                b'/' if b.get(i + 1) == Some(&b'/') => {
-                    while i < b.len() && b[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'/' if b.get(i + 1) == Some(&b'*') => {
-                    i += 2;
-                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                        i += 1;
-                    }
-                    i += 1;
-                }
                 b'\'' if b[i..].starts_with(b"'''") => {
                     i += 3;
                     while i < b.len() && !b[i..].starts_with(b"'''") {

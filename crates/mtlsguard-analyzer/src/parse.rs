@@ -188,20 +188,11 @@ pub fn is_arm_template(text: &str) -> bool {
     let mut last_key_at_depth1: Option<(usize, usize)> = None;
     let mut expect_value_for_schema = false;
     while i < b.len() {
+        if let Some(end) = crate::syntax::comment_end(b, i) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-                continue;
-            }
             b'"' => {
                 let start = i + 1;
                 i += 1;
