@@ -5,7 +5,9 @@
 //! So a top-level resource whose node id is unchanged has the same text as before, and
 //! its findings are the old ones, moved by however far the edit shifted it. What a
 //! resource's findings depend on outside itself is the file's params and vars (value
-//! resolution): when any of those changes or moves, everything is checked again.
+//! resolution): when any of those changes, everything is checked again. When they only
+//! move (an edit above them), cached findings are kept and their locations inside the
+//! params and vars (related locations, fixes of a default value) move with them.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -24,6 +26,8 @@ pub struct Analyzer {
     /// new tree) so that no node id in the cache can be reused by a different new node.
     tree: Option<Tree>,
     key: Option<Key>,
+    /// Where each symbol-defining node (in `key.symbols` order) was last time.
+    symbol_ranges: Vec<Range<usize>>,
     /// The file's symbols (scope 0), built on the first resource that needs checking.
     base: Option<Model>,
     units: HashMap<usize, Unit>,
@@ -35,8 +39,8 @@ pub struct Analyzer {
 struct Key {
     language: Language,
     settings: Settings,
-    /// (id, start) of every node that defines symbols.
-    symbols: Vec<(usize, usize)>,
+    /// The id of every node that defines symbols: an unchanged id is unchanged text.
+    symbols: Vec<usize>,
 }
 
 struct Unit {
@@ -73,17 +77,28 @@ impl Analyzer {
         let key = Key {
             language: doc.language,
             settings: settings.clone(),
-            symbols: plan
-                .symbols
-                .iter()
-                .map(|n| (n.id(), n.start_byte()))
-                .collect(),
+            symbols: plan.symbols.iter().map(|n| n.id()).collect(),
         };
+        let symbol_ranges: Vec<Range<usize>> =
+            plan.symbols.iter().map(|n| n.byte_range()).collect();
+        // Locations in symbols that moved: (old range, shift), applied to cached findings.
+        let mut moves: Vec<(Range<usize>, isize)> = Vec::new();
         if self.key.as_ref() != Some(&key) {
             self.units.clear();
             self.base = None;
             self.key = Some(key);
+        } else if self.symbol_ranges != symbol_ranges {
+            // The base model holds the symbols' locations: rebuild it where they are now.
+            self.base = None;
+            moves = self
+                .symbol_ranges
+                .iter()
+                .zip(&symbol_ranges)
+                .filter(|(old, new)| old.start != new.start)
+                .map(|(old, new)| (old.clone(), new.start as isize - old.start as isize))
+                .collect();
         }
+        self.symbol_ranges = symbol_ranges;
         let mut findings = Vec::new();
         let mut units = HashMap::with_capacity(plan.units.len());
         let (mut reused, mut checked) = (0, 0);
@@ -92,13 +107,15 @@ impl Analyzer {
             let unit = match self.units.remove(&node.id()) {
                 Some(mut unit) => {
                     reused += 1;
-                    if unit.range != range {
+                    if unit.range != range || !moves.is_empty() {
+                        let own = (
+                            unit.range.clone(),
+                            range.start as isize - unit.range.start as isize,
+                        );
+                        let moves: Vec<_> =
+                            std::iter::once(own).chain(moves.iter().cloned()).collect();
                         for f in &mut unit.findings {
-                            shift(
-                                f,
-                                &unit.range,
-                                range.start as isize - unit.range.start as isize,
-                            );
+                            shift(f, &moves);
                         }
                         unit.range = range;
                     }
@@ -217,10 +234,14 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
     }
 }
 
-/// Moves the parts of a finding that lie in its resource's old range by `delta`.
-fn shift(f: &mut Finding, old: &Range<usize>, delta: isize) {
+/// Moves each location of a finding by the shift of the first old range that holds it:
+/// its resource's, or a param's or var's (related locations, fixes of a default value).
+fn shift(f: &mut Finding, moves: &[(Range<usize>, isize)]) {
     let mv = |r: &mut Range<usize>| {
-        if old.start <= r.start && r.end <= old.end {
+        if let Some((_, delta)) = moves
+            .iter()
+            .find(|(old, _)| old.start <= r.start && r.end <= old.end)
+        {
             r.start = (r.start as isize + delta) as usize;
             r.end = (r.end as isize + delta) as usize;
         }

@@ -135,3 +135,49 @@ fn an_edit_inside_one_resource_rechecks_only_that_resource() {
     assert_eq!(analyzer.last_stats(), (49, 1));
     assert_eq!(after, fresh(Language::Bicep, &text, &settings));
 }
+
+/// Typing above the params (a comment, a new param) moves them but changes none: every
+/// resource is reused, and its findings' locations in the params move with them.
+#[test]
+fn an_edit_above_the_params_reuses_every_resource() {
+    let mut bicep = String::from("// header\nparam mode string = 'Optional'\nvar on = false\n\n");
+    for i in 0..20 {
+        bicep.push_str(&format!(
+            "resource app{i} 'Microsoft.Web/sites@2022-03-01' = {{\n  name: 'app{i}'\n  properties: {{\n    publicNetworkAccess: 'Disabled'\n    clientCertEnabled: {}\n    clientCertMode: mode\n  }}\n}}\n\n",
+            if i % 2 == 0 { "true" } else { "on" }
+        ));
+    }
+    let mut resources = Vec::new();
+    for i in 0..20 {
+        resources.push(format!(
+            r#"    {{ "type": "Microsoft.Web/sites", "apiVersion": "2022-03-01", "name": "app{i}",
+      "properties": {{ "publicNetworkAccess": "Disabled", "clientCertEnabled": true, "clientCertMode": "[parameters('mode')]" }} }}"#
+        ));
+    }
+    let json = format!(
+        "{{\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n  \"parameters\": {{ \"mode\": {{ \"type\": \"string\", \"defaultValue\": \"Optional\" }} }},\n  \"resources\": [\n{}\n  ]\n}}\n",
+        resources.join(",\n")
+    );
+    let settings = Settings::default();
+    for (lang, mut text, at) in [(Language::Bicep, bicep, 0), (Language::Json, json, 2)] {
+        let mut tree = parse(lang, &text, None);
+        let mut analyzer = Analyzer::new();
+        let before = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+        assert_eq!(analyzer.last_stats(), (0, 20));
+        assert!(before.iter().all(|f| !f.related.is_empty()), "{before:#?}");
+        for (typed, len) in [("/* a note */\n", 0), ("", "/* a note */\n".len())] {
+            edit(&mut text, &mut tree, at, at + len, typed);
+            tree = parse(lang, &text, Some(&tree));
+            let after = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+            assert_eq!(analyzer.last_stats(), (20, 0), "{lang:?}");
+            assert_eq!(after, fresh(lang, &text, &settings), "{lang:?}");
+        }
+        // Changing a param's value is not a move: everything is checked again.
+        let p = text.find("Optional").unwrap();
+        edit(&mut text, &mut tree, p, p + "Optional".len(), "Required");
+        tree = parse(lang, &text, Some(&tree));
+        let after = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+        assert_eq!(analyzer.last_stats(), (0, 20), "{lang:?}");
+        assert_eq!(after, fresh(lang, &text, &settings), "{lang:?}");
+    }
+}
