@@ -8,6 +8,12 @@
 //! resolution): when any of those changes, everything is checked again. When they only
 //! move (an edit above them), cached findings are kept and their locations inside the
 //! params and vars (related locations, fixes of a default value) move with them.
+//!
+//! An ARM inline deployment (`Microsoft.Resources/deployments` with a `template`) is a
+//! unit made of units: when only some of its template's resources changed and
+//! everything else in it (its parameters, its template's parameters and variables...) kept
+//! its node ids, only those resources are checked again. Large ARM files are often one
+//! such deployment holding everything.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -45,7 +51,56 @@ struct Key {
 
 struct Unit {
     range: Range<usize>,
+    /// The resource's findings; for an inline deployment, those outside the template's
+    /// resources (which are in `frame`).
     findings: Vec<Finding>,
+    frame: Option<Frame>,
+}
+
+/// An inline deployment's template resources, checked one by one.
+struct Frame {
+    /// (range, text) of every node the deployment's checking depends on besides its
+    /// template's resources (see `json::deployment_parts`). Compared by text, not node
+    /// id: tree-sitter's node id is the address of the node's slot in its parent, and
+    /// the parent of these is re-created by any edit inside the deployment.
+    parts: Vec<(Range<usize>, String)>,
+    units: HashMap<usize, Unit>,
+}
+
+/// (old range, shift): locations inside the old range move by the shift.
+type Moves = [(Range<usize>, isize)];
+
+impl Unit {
+    fn shift(&mut self, moves: &Moves) {
+        for f in &mut self.findings {
+            shift(f, moves);
+        }
+        if let Some(frame) = &mut self.frame {
+            for (r, _) in &mut frame.parts {
+                move_range(r, moves);
+            }
+            for unit in frame.units.values_mut() {
+                unit.shift(moves);
+            }
+        }
+        move_range(&mut self.range, moves);
+    }
+
+    fn collect(&self, out: &mut Vec<Finding>) {
+        out.extend(self.findings.iter().cloned());
+        if let Some(frame) = &self.frame {
+            for unit in frame.units.values() {
+                unit.collect(out);
+            }
+        }
+    }
+}
+
+/// Counts of units reused and checked afresh.
+#[derive(Default)]
+struct Stats {
+    reused: usize,
+    checked: usize,
 }
 
 /// What a document splits into: symbol-defining nodes and independently checked units.
@@ -99,14 +154,14 @@ impl Analyzer {
                 .collect();
         }
         self.symbol_ranges = symbol_ranges;
-        let mut findings = Vec::new();
+        let mut old = std::mem::take(&mut self.units);
         let mut units = HashMap::with_capacity(plan.units.len());
-        let (mut reused, mut checked) = (0, 0);
-        for node in plan.units {
+        let mut stats = Stats::default();
+        for node in &plan.units {
             let range = node.byte_range();
-            let unit = match self.units.remove(&node.id()) {
+            let unit = match old.remove(&node.id()) {
                 Some(mut unit) => {
-                    reused += 1;
+                    stats.reused += 1;
                     if unit.range != range || !moves.is_empty() {
                         let own = (
                             unit.range.clone(),
@@ -114,34 +169,33 @@ impl Analyzer {
                         );
                         let moves: Vec<_> =
                             std::iter::once(own).chain(moves.iter().cloned()).collect();
-                        for f in &mut unit.findings {
-                            shift(f, &moves);
-                        }
-                        unit.range = range;
+                        unit.shift(&moves);
                     }
                     unit
                 }
                 None => {
-                    checked += 1;
-                    Unit {
-                        range,
-                        findings: self.check_unit(
-                            doc,
-                            &plan.symbols,
-                            plan.json_root,
-                            node,
-                            settings,
-                        ),
-                    }
+                    let base = self
+                        .base
+                        .get_or_insert_with(|| base_model(doc, &plan.symbols, plan.json_root));
+                    let mut ctx = Ctx {
+                        doc,
+                        settings,
+                        base,
+                        stats: &mut stats,
+                    };
+                    ctx.check(*node, 0, 1, &mut old, &moves)
                 }
             };
-            findings.extend(unit.findings.iter().cloned());
             units.insert(node.id(), unit);
+        }
+        let mut findings = Vec::new();
+        for node in &plan.units {
+            units[&node.id()].collect(&mut findings);
         }
         self.units = units;
         self.tree = Some(doc.tree.clone());
-        self.reused = reused;
-        self.checked = checked;
+        self.reused = stats.reused;
+        self.checked = stats.checked;
         crate::finish(doc, settings, findings, Vec::new())
     }
 
@@ -149,40 +203,182 @@ impl Analyzer {
     pub fn last_stats(&self) -> (usize, usize) {
         (self.reused, self.checked)
     }
+}
 
-    fn check_unit(
-        &mut self,
-        doc: &Document<'_>,
-        symbols: &[Node<'_>],
-        json_root: Option<Node<'_>>,
-        node: Node<'_>,
-        settings: &Settings,
-    ) -> Vec<Finding> {
-        let base = self.base.get_or_insert_with(|| {
-            let mut base = Model::default();
-            match json_root {
-                Some(root) => json::root_scope(doc, root, &mut base),
-                None => {
-                    base.scopes.push(Symbols::default());
-                    for node in symbols {
-                        bicep::lower_statement(doc, *node, &mut base);
-                    }
-                }
+/// The file's symbols as scope 0, which every unit is checked against.
+fn base_model(doc: &Document<'_>, symbols: &[Node<'_>], json_root: Option<Node<'_>>) -> Model {
+    let mut base = Model::default();
+    match json_root {
+        Some(root) => json::root_scope(doc, root, &mut base),
+        None => {
+            base.scopes.push(Symbols::default());
+            for node in symbols {
+                bicep::lower_statement(doc, *node, &mut base);
             }
-            base
-        });
-        let scopes = base.scopes.len();
-        match doc.language {
-            Language::Bicep => bicep::lower_statement(doc, node, base),
-            Language::Json => json::root_unit(doc, node, base),
+        }
+    }
+    base
+}
+
+struct Ctx<'a, 'd> {
+    doc: &'a Document<'d>,
+    settings: &'a Settings,
+    /// Scope 0, and the scopes of the deployments being descended into.
+    base: &'a mut Model,
+    stats: &'a mut Stats,
+}
+
+impl Ctx<'_, '_> {
+    /// The unit for `node` (a resource at lowering `depth` in `scope`), which has no
+    /// cached unit of its own id: an inline deployment whose parts are unchanged reuses
+    /// what it can from its old unit (found in `old`); anything else is checked afresh.
+    fn check(
+        &mut self,
+        node: Node<'_>,
+        scope: usize,
+        depth: usize,
+        old: &mut HashMap<usize, Unit>,
+        moves: &Moves,
+    ) -> Unit {
+        if let Some((parts, items)) = self.deployment(node, depth) {
+            let text = |n: &Node<'_>| &self.doc.text[n.byte_range()];
+            let key = old.iter().find_map(|(k, u)| {
+                let f = u.frame.as_ref()?;
+                (f.parts.len() == parts.len()
+                    && f.parts.iter().zip(&parts).all(|((_, t), n)| t == text(n)))
+                .then_some(*k)
+            });
+            if let Some(unit) = key.and_then(|k| old.remove(&k)) {
+                return self.descend(node, unit, &parts, &items, scope, depth, moves);
+            }
+        }
+        self.stats.checked += 1;
+        let scopes = self.base.scopes.len();
+        match (self.doc.language, depth) {
+            (Language::Bicep, _) => bicep::lower_statement(self.doc, node, self.base),
+            (Language::Json, 1) => json::root_unit(self.doc, node, self.base),
+            (Language::Json, _) => json::lower_item(self.doc, node, scope, self.base, depth),
         }
         let mut out = Vec::new();
-        for res in base.resources.iter().filter(|r| !r.existing) {
-            rules::check_resource(doc, base, res, settings, &mut out);
+        for res in self.base.resources.iter().filter(|r| !r.existing) {
+            rules::check_resource(self.doc, self.base, res, self.settings, &mut out);
         }
-        base.resources.clear();
-        base.scopes.truncate(scopes);
-        out
+        self.base.resources.clear();
+        self.base.scopes.truncate(scopes);
+        self.build(node, depth, out)
+    }
+
+    /// An inline deployment whose parts kept their ids: its own findings move with the
+    /// parts, its unchanged template resources are reused, the others checked.
+    #[allow(clippy::too_many_arguments)]
+    fn descend(
+        &mut self,
+        node: Node<'_>,
+        unit: Unit,
+        parts: &[Node<'_>],
+        items: &[Node<'_>],
+        scope: usize,
+        depth: usize,
+        moves: &Moves,
+    ) -> Unit {
+        let frame = unit.frame.expect("matched by its frame");
+        let mut moves = moves.to_vec();
+        for ((old, _), new) in frame.parts.iter().zip(parts) {
+            if old.start != new.start_byte() {
+                moves.push((old.clone(), new.start_byte() as isize - old.start as isize));
+            }
+        }
+        let mut findings = unit.findings;
+        for f in &mut findings {
+            shift(f, &moves);
+        }
+        let mut old = frame.units;
+        let mut units = HashMap::with_capacity(items.len());
+        let scopes = self.base.scopes.len();
+        if let Some(inner) = json::push_deployment_scope(self.doc, node, scope, self.base, depth) {
+            for item in items {
+                let range = item.byte_range();
+                let unit = match old.remove(&item.id()) {
+                    Some(mut unit) => {
+                        self.stats.reused += 1;
+                        let own = (
+                            unit.range.clone(),
+                            range.start as isize - unit.range.start as isize,
+                        );
+                        let moves: Vec<_> =
+                            std::iter::once(own).chain(moves.iter().cloned()).collect();
+                        unit.shift(&moves);
+                        unit
+                    }
+                    None => self.check(*item, inner, depth + 2, &mut old, &moves),
+                };
+                units.insert(item.id(), unit);
+            }
+        }
+        self.base.scopes.truncate(scopes);
+        Unit {
+            range: node.byte_range(),
+            findings,
+            frame: Some(Frame {
+                parts: self.parts(parts),
+                units,
+            }),
+        }
+    }
+
+    fn parts(&self, parts: &[Node<'_>]) -> Vec<(Range<usize>, String)> {
+        parts
+            .iter()
+            .map(|n| (n.byte_range(), self.doc.text[n.byte_range()].to_owned()))
+            .collect()
+    }
+
+    /// `node`'s parts and template resources when it is an inline deployment whose
+    /// template resources are lowered (not past the depth limit).
+    fn deployment<'t>(
+        &self,
+        node: Node<'t>,
+        depth: usize,
+    ) -> Option<(Vec<Node<'t>>, Vec<Node<'t>>)> {
+        if self.doc.language != Language::Json || depth + 2 > crate::lower::MAX_DEPTH {
+            return None;
+        }
+        json::deployment_parts(self.doc, node)
+    }
+
+    /// The unit of a freshly checked `node`: its findings, split among its template's
+    /// resources when it is an inline deployment.
+    fn build(&self, node: Node<'_>, depth: usize, findings: Vec<Finding>) -> Unit {
+        let Some((parts, items)) = self.deployment(node, depth) else {
+            return Unit {
+                range: node.byte_range(),
+                findings,
+                frame: None,
+            };
+        };
+        let mut own = Vec::new();
+        let mut per_item: Vec<Vec<Finding>> = items.iter().map(|_| Vec::new()).collect();
+        for f in findings {
+            // Items are in text order: the last one starting at or before the finding.
+            let k = items.partition_point(|i| i.start_byte() <= f.range.start);
+            match k.checked_sub(1) {
+                Some(k) if f.range.end <= items[k].end_byte() => per_item[k].push(f),
+                _ => own.push(f),
+            }
+        }
+        let units = items
+            .iter()
+            .zip(per_item)
+            .map(|(item, fs)| (item.id(), self.build(*item, depth + 2, fs)))
+            .collect();
+        Unit {
+            range: node.byte_range(),
+            findings: own,
+            frame: Some(Frame {
+                parts: self.parts(&parts),
+                units,
+            }),
+        }
     }
 }
 
@@ -236,23 +432,24 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
 
 /// Moves each location of a finding by the shift of the first old range that holds it:
 /// its resource's, or a param's or var's (related locations, fixes of a default value).
-fn shift(f: &mut Finding, moves: &[(Range<usize>, isize)]) {
-    let mv = |r: &mut Range<usize>| {
-        if let Some((_, delta)) = moves
-            .iter()
-            .find(|(old, _)| old.start <= r.start && r.end <= old.end)
-        {
-            r.start = (r.start as isize + delta) as usize;
-            r.end = (r.end as isize + delta) as usize;
-        }
-    };
-    mv(&mut f.range);
+fn shift(f: &mut Finding, moves: &Moves) {
+    move_range(&mut f.range, moves);
     for r in &mut f.related {
-        mv(&mut r.range);
+        move_range(&mut r.range, moves);
     }
     if let Some(fix) = &mut f.fix {
         for e in &mut fix.edits {
-            mv(&mut e.range);
+            move_range(&mut e.range, moves);
         }
+    }
+}
+
+fn move_range(r: &mut Range<usize>, moves: &Moves) {
+    if let Some((_, delta)) = moves
+        .iter()
+        .find(|(old, _)| old.start <= r.start && r.end <= old.end)
+    {
+        r.start = (r.start as isize + delta) as usize;
+        r.end = (r.end as isize + delta) as usize;
     }
 }

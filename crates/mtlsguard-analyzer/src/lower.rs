@@ -60,7 +60,7 @@ fn not_analyzed(text: &str, range: std::ops::Range<usize>) -> crate::Finding {
     crate::Finding {
         rule: crate::SYNTAX_ERROR,
         level: crate::Level::Info,
-        message: "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed".into(),
+        message: crate::NOT_ANALYZED.into(),
         range: range.start..range.start + first_line,
         related: Vec::new(),
         fix: None,
@@ -595,6 +595,101 @@ pub(crate) mod json {
         lower_resource(doc, unit, None, 0, model, 1);
     }
 
+    /// An inline deployment's template and its scope (pushed on `model`), for the
+    /// deployment resource `obj` lowered at `depth` in `scope`.
+    fn deployment_scope<'t>(
+        doc: &Document<'_>,
+        obj: Node<'t>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) -> Option<(Node<'t>, usize)> {
+        if depth + 1 > MAX_DEPTH {
+            return None;
+        }
+        let props = member_object(doc, obj, "properties")?;
+        let template = member_object(doc, props, "template")?;
+        let inner = member_object(doc, props, "expressionEvaluationOptions")
+            .and_then(|o| member(doc, o, "scope"))
+            .and_then(|n| string(doc, n))
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let values =
+            member_object(doc, props, "parameters").map(|p| lower_object(doc, p, depth + 1));
+        let given = if !inner {
+            // Outer scope: the template reads the deploying template's symbols.
+            Given::Defaults
+        } else if member(doc, props, "parametersLink").is_some() {
+            Given::Unknown
+        } else {
+            match (&values, member(doc, props, "parameters")) {
+                (Some(o), _) => Given::Values(o, scope),
+                (None, None) => Given::Defaults,
+                (None, Some(_)) => Given::Unknown,
+            }
+        };
+        let parent = (!inner).then_some(scope);
+        let scope = template_scope(doc, template, parent, given, model, depth + 1);
+        Some((template, scope))
+    }
+
+    /// An inline deployment `obj`, split for incremental analysis: the nodes its checking
+    /// depends on besides its template's resources (every member of the deployment, of its
+    /// `properties` and of its `template`, except the path to those resources), and the
+    /// template's resources, which can then be checked one by one. `None` unless all of
+    /// that parsed without errors.
+    pub(crate) fn deployment_parts<'t>(
+        doc: &Document<'_>,
+        obj: Node<'t>,
+    ) -> Option<(Vec<Node<'t>>, Vec<Node<'t>>)> {
+        let ty = member(doc, obj, "type").and_then(|n| string(doc, n))?;
+        if !ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            return None;
+        }
+        let props = member_object(doc, obj, "properties")?;
+        let template = member_object(doc, props, "template")?;
+        let resources = member(doc, template, "resources")?;
+        let mut parts = Vec::new();
+        for (holder, path) in [(obj, props), (props, template), (template, resources)] {
+            let path = path.parent();
+            let mut cursor = holder.walk();
+            for c in holder.children(&mut cursor) {
+                // Only error-free parts: with errors, the same text can parse differently
+                // (a zero-width MISSING node has no text), so text would not identify it.
+                if c.is_error() || c.is_missing() || (Some(c) != path && c.has_error()) {
+                    return None;
+                }
+                // Named children, comments too: any change there re-checks.
+                if c.is_named() && Some(c) != path {
+                    parts.push(c);
+                }
+            }
+        }
+        Some((parts, resource_items(resources)))
+    }
+
+    /// Pushes the scope of the inline deployment `obj` (a template resource at `depth`,
+    /// as [`deployment_parts`] found it) and returns it.
+    pub(crate) fn push_deployment_scope(
+        doc: &Document<'_>,
+        obj: Node<'_>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) -> Option<usize> {
+        deployment_scope(doc, obj, scope, model, depth).map(|(_, s)| s)
+    }
+
+    /// Lowers a template's resource `item` at `depth` in `scope`.
+    pub(crate) fn lower_item(
+        doc: &Document<'_>,
+        item: Node<'_>,
+        scope: usize,
+        model: &mut Model,
+        depth: usize,
+    ) {
+        lower_resource(doc, item, None, scope, model, depth);
+    }
+
     /// Parameters and variables of a template as a new scope; returns its index.
     fn template_scope(
         doc: &Document<'_>,
@@ -728,35 +823,12 @@ pub(crate) mod json {
             lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
         }
         if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
-            && let Some(props) = member_object(doc, obj, "properties")
-            && let Some(template) = member_object(doc, props, "template")
+            && let Some((template, inner)) = deployment_scope(doc, obj, scope, model, depth)
+            && let Some(res) = member(doc, template, "resources")
         {
-            let inner = member_object(doc, props, "expressionEvaluationOptions")
-                .and_then(|o| member(doc, o, "scope"))
-                .and_then(|n| string(doc, n))
-                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
-            let values =
-                member_object(doc, props, "parameters").map(|p| lower_object(doc, p, depth + 1));
-            let given = if !inner {
-                // Outer scope: the template reads the deploying template's symbols.
-                Given::Defaults
-            } else if member(doc, props, "parametersLink").is_some() {
-                Given::Unknown
-            } else {
-                match (&values, member(doc, props, "parameters")) {
-                    (Some(o), _) => Given::Values(o, scope),
-                    (None, None) => Given::Defaults,
-                    (None, Some(_)) => Given::Unknown,
-                }
-            };
-            lower_template(
-                doc,
-                template,
-                (!inner).then_some(scope),
-                given,
-                model,
-                depth + 1,
-            );
+            for item in resource_items(res) {
+                lower_resource(doc, item, None, inner, model, depth + 2);
+            }
         }
         let body = if crate::rules::is_relevant(&ty) {
             lower_object(doc, obj, depth + 1)

@@ -77,6 +77,52 @@ const SNIPPETS: &[&str] = &[
     " ",
 ];
 
+/// Applies `edits` (position, bytes deleted, snippet) one by one, each time comparing the
+/// incremental analysis with fresh ones.
+fn incremental_matches_fresh(
+    lang: Language,
+    original: &str,
+    edits: Vec<(prop::sample::Index, usize, usize)>,
+) -> Result<(), TestCaseError> {
+    let settings = Settings::default();
+    let mut text = original.to_owned();
+    let mut tree = parse(lang, &text, None);
+    let mut analyzer = Analyzer::new();
+    analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+    for (at, delete, snippet) in edits {
+        let mut start = at.index(text.len() + 1);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (start + delete).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        edit(&mut text, &mut tree, start, end, SNIPPETS[snippet]);
+        tree = parse(lang, &text, Some(&tree));
+        let doc = Document::new(lang, &text, &tree);
+        let got = analyzer.analyze(&doc, &settings);
+        // The cache is never stale: the same as a fresh analysis of the same tree.
+        prop_assert_eq!(
+            &got,
+            &analyze(&doc, &settings),
+            "after editing to:\n{}",
+            text
+        );
+        // And the same as a fresh parse's, when the text has no syntax error: with errors,
+        // tree-sitter's recovery may differ between incremental and fresh parses.
+        if !parse(lang, &text, None).root_node().has_error() {
+            prop_assert_eq!(
+                got,
+                fresh(lang, &text, &settings),
+                "after editing to:\n{}",
+                text
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
 
@@ -87,22 +133,20 @@ proptest! {
     ) {
         let sources = sources();
         let (lang, original) = &sources[file % sources.len()];
-        let lang = *lang;
-        let settings = Settings::default();
-        let mut text = original.clone();
-        let mut tree = parse(lang, &text, None);
-        let mut analyzer = Analyzer::new();
-        analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
-        for (at, delete, snippet) in edits {
-            let mut start = at.index(text.len() + 1);
-            while !text.is_char_boundary(start) { start -= 1; }
-            let mut end = (start + delete).min(text.len());
-            while !text.is_char_boundary(end) { end += 1; }
-            edit(&mut text, &mut tree, start, end, SNIPPETS[snippet]);
-            tree = parse(lang, &text, Some(&tree));
-            let got = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
-            prop_assert_eq!(got, fresh(lang, &text, &settings), "after editing to:\n{}", text);
-        }
+        incremental_matches_fresh(*lang, original, edits)?;
+    }
+
+    /// Inline deployments are units made of units: edits aimed at them.
+    #[test]
+    fn incremental_equals_fresh_in_deployments(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, 0usize..SNIPPETS.len()), 1..16),
+    ) {
+        let original = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/rules/fixtures/app-service-client-cert/deployments.json"),
+        )
+        .unwrap();
+        incremental_matches_fresh(Language::Json, &original, edits)?;
     }
 }
 
@@ -180,4 +224,93 @@ fn an_edit_above_the_params_reuses_every_resource() {
         assert_eq!(analyzer.last_stats(), (0, 20), "{lang:?}");
         assert_eq!(after, fresh(lang, &text, &settings), "{lang:?}");
     }
+}
+
+/// Large ARM files are often one inline deployment holding everything: an edit in one of
+/// its template's resources re-checks that resource only, also two deployments deep.
+#[test]
+fn an_edit_inside_a_nested_deployment_rechecks_only_that_resource() {
+    let site = |i: usize| {
+        format!(
+            r#"{{ "type": "Microsoft.Web/sites", "apiVersion": "2022-03-01", "name": "app{i}",
+  "properties": {{ "publicNetworkAccess": "Disabled", "clientCertEnabled": true, "clientCertMode": "[parameters('mode')]" }} }}"#
+        )
+    };
+    let inner: Vec<String> = (0..10).map(|i| site(100 + i)).collect();
+    let mut items: Vec<String> = (0..10).map(site).collect();
+    items.push(format!(
+        r#"{{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "deeper",
+  "properties": {{ "mode": "Incremental", "expressionEvaluationOptions": {{ "scope": "inner" }},
+    "parameters": {{ "mode": {{ "value": "[parameters('mode')]" }} }},
+    "template": {{ "parameters": {{ "mode": {{ "type": "string" }} }}, "resources": [
+{}
+    ] }} }} }}"#,
+        inner.join(",\n")
+    ));
+    let mut text = format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "all",
+      "properties": {{ "mode": "Incremental", "expressionEvaluationOptions": {{ "scope": "inner" }},
+        "parameters": {{ "mode": {{ "value": "Optional" }} }},
+        "template": {{
+          "parameters": {{ "mode": {{ "type": "string", "defaultValue": "Required" }} }},
+          "resources": [
+{}
+          ] }} }} }}
+  ]
+}}
+"#,
+        items.join(",\n")
+    );
+    let lang = Language::Json;
+    let settings = Settings::default();
+    let mut tree = parse(lang, &text, None);
+    let mut analyzer = Analyzer::new();
+    let first = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
+    assert_eq!(first.len(), 20, "{first:#?}");
+    assert_eq!(first, fresh(lang, &text, &settings));
+    let mut step = |text: &mut String, at: usize, len: usize, typed: &str| {
+        edit(text, &mut tree, at, at + len, typed);
+        tree = parse(lang, text, Some(&tree));
+        let got = analyzer.analyze(&Document::new(lang, text, &tree), &settings);
+        assert_eq!(
+            got,
+            fresh(lang, text, &settings),
+            "after editing to:\n{text}"
+        );
+        (got.len(), analyzer.last_stats())
+    };
+    // Fix one resource in the outer deployment: 1 checked, its 10 siblings (the deeper
+    // deployment counts once: it is reused whole) reused.
+    let at = text.find(r#""name": "app3""#).unwrap();
+    let p = at + text[at..].find("[parameters('mode')]").unwrap();
+    assert_eq!(
+        step(&mut text, p, "[parameters('mode')]".len(), "Required"),
+        (19, (10, 1))
+    );
+    // Two deployments deep: the deeper deployment descends too.
+    let at = text.find(r#""name": "app105""#).unwrap();
+    let p = at + text[at..].find("[parameters('mode')]").unwrap();
+    assert_eq!(
+        step(&mut text, p, "[parameters('mode')]".len(), "Required"),
+        (18, (19, 1))
+    );
+    // Typing in the deployment's parameters value changes the scope: all checked again.
+    let p = text.find(r#"{ "value": "Optional" }"#).unwrap() + r#"{ "value": ""#.len();
+    assert_eq!(
+        step(&mut text, p, "Optional".len(), "Required"),
+        (0, (0, 1))
+    );
+    assert_eq!(
+        step(&mut text, p, "Required".len(), "Optional"),
+        (18, (0, 1))
+    );
+    // Blanks typed above the template move its parameters: its resources are reused (the
+    // deeper deployment counts once), their findings moved.
+    let p = text.find(r#""template""#).unwrap();
+    assert_eq!(step(&mut text, p, 0, "\n      "), (18, (11, 0)));
+    // A comment there is a new part of the deployment: all checked again.
+    assert_eq!(step(&mut text, p, 0, "/* note */ "), (18, (0, 1)));
 }
