@@ -252,12 +252,20 @@ mod tests {
     fn comment_ends() {
         let b = b"a // x\nb /* y */ c /* open";
         assert_eq!(comment_end(b, 0), None);
-        assert_eq!(comment_end(b, 2), Some(6), "a line comment ends at its newline");
+        assert_eq!(
+            comment_end(b, 2),
+            Some(6),
+            "a line comment ends at its newline"
+        );
         assert_eq!(comment_end(b, 9), Some(16), "after the */");
         assert_eq!(comment_end(b, 19), Some(b.len()), "unclosed: the end");
         assert_eq!(comment_end(b"/", 0), None);
         assert_eq!(comment_end(b"//", 0), Some(2));
         assert_eq!(comment_end(b"/**/", 0), Some(4));
-        assert_eq!(comment_end(b"/*/", 0), Some(3), "`/*/` does not close itself");
+        assert_eq!(
+            comment_end(b"/*/", 0),
+            Some(3),
+            "`/*/` does not close itself"
+        );
     }
 }
