@@ -331,8 +331,11 @@ pub(crate) mod bicep {
             Some((t, a)) => (t.to_owned(), Some(a.to_owned())),
             None => (type_str.clone(), None),
         };
+        // A full type starts with a namespace (`Microsoft.Web/...`: namespaces have a dot);
+        // anything else nested in a parent is relative to it (`slots`, `gateways/x`).
+        let relative = !short.split('/').next().unwrap_or("").contains('.');
         let ty = match parent_ty {
-            Some(p) if !short.contains('/') => format!("{p}/{short}"),
+            Some(p) if relative => format!("{p}/{short}"),
             _ => short,
         };
         // Only bodies some rule looks at are lowered: most resources are of other types.
@@ -807,8 +810,11 @@ pub(crate) mod json {
         else {
             return;
         };
+        // A full type starts with a namespace (`Microsoft.Web/...`: namespaces have a dot);
+        // anything else nested in a parent is relative to it (`slots`, `gateways/x`).
+        let relative = !short.split('/').next().unwrap_or("").contains('.');
         let ty = match parent_ty {
-            Some(p) if !short.contains('/') => format!("{p}/{short}"),
+            Some(p) if relative => format!("{p}/{short}"),
             _ => short,
         };
         // An expression (`[parameters('v')]`) is no version.
