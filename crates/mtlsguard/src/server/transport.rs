@@ -7,9 +7,15 @@
 //! becomes a `mtlsguard/invalidMessage` request with `id: null`, whose handler answers
 //! with the JSON-RPC error (`-32700` parse error / `-32600` invalid request, `id: null`)
 //! and logs it, exactly what the spec asks for a message that cannot be read.
+//!
+//! After a frame whose length was missing, bad or too short, the reader gets back in step
+//! at the next `Content-Length` header. Memory stays bounded whatever arrives: header lines
+//! are cut short, and a body over the limit is skipped unread.
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 
 /// The method that carries an unreadable message to the handler.
 pub const INVALID_MESSAGE: &str = "mtlsguard/invalidMessage";
@@ -75,6 +81,51 @@ async fn write_frame<W: AsyncWrite + Unpin>(out: &mut W, body: &[u8]) -> std::io
 /// Largest body accepted; larger ones are skipped (and reported) without being buffered.
 const MAX_BODY: usize = 512 * 1024 * 1024;
 
+/// Header lines are kept up to this length; of a longer one (garbage), only its end.
+const MAX_HEADER_LINE: usize = 8 * 1024;
+const KEPT_TAIL: usize = 1024;
+
+/// Reads a line into `line` (cleared first) like `read_until(b'\n')`, but keeps only the
+/// last [`KEPT_TAIL`] bytes of a line longer than [`MAX_HEADER_LINE`]: a client sending
+/// garbage without line breaks must not make the server buffer all of it. Returns whether
+/// anything was read (false at the end of the input).
+async fn read_header_line<R: AsyncBufRead + Unpin>(
+    input: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    line.clear();
+    let mut any = false;
+    loop {
+        let buf = input.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        line.extend_from_slice(&buf[..take]);
+        input.consume(take);
+        if line.len() > MAX_HEADER_LINE {
+            line.drain(..line.len() - KEPT_TAIL);
+        }
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// Where a `Content-Length` header starts after other text on a line: the body of a message
+/// whose length was missing, wrong or too short runs on into the next message's header,
+/// with no line break in between. Taking the last one puts the reader back in step,
+/// instead of losing every message that follows.
+fn resync_point(line: &str) -> Option<usize> {
+    line.to_ascii_lowercase()
+        .rfind("content-length:")
+        .filter(|&i| i > 0)
+}
+
 /// Copies framed messages from `input` to `output`, replacing unreadable ones. Returns at
 /// the end of `input` (or when `output` is closed).
 pub async fn sanitize<R, W>(input: R, mut output: W) -> std::io::Result<()>
@@ -87,34 +138,37 @@ where
     loop {
         // Headers: lines up to an empty one. Lines that are not headers are garbage.
         let mut length: Option<Result<usize, String>> = None;
-        let mut garbage = false;
+        let mut seen = false;
         loop {
-            line.clear();
-            if input.read_until(b'\n', &mut line).await? == 0 {
+            if !read_header_line(&mut input, &mut line).await? {
                 return Ok(());
             }
             let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\r', '\n']);
+            let mut text = text.trim_end_matches(['\r', '\n']);
             if text.is_empty() {
-                if length.is_some() || garbage {
+                // Blank lines between messages are tolerated; one after any line ends the
+                // headers (even garbage ones: it is answered, not merged with what follows).
+                if seen {
                     break;
                 }
                 continue;
             }
-            match text.split_once(':') {
-                Some((name, value)) if name.trim().eq_ignore_ascii_case("content-length") => {
-                    length = Some(
-                        value
-                            .trim()
-                            .parse::<usize>()
-                            .map_err(|e| format!("bad Content-Length {value:?}: {e}")),
-                    );
-                }
-                Some((name, _))
-                    if !name.is_empty()
-                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {}
-                _ => garbage = true,
+            seen = true;
+            if let Some(at) = resync_point(text) {
+                // What comes before is garbage, usually the rest of a broken frame (answered).
+                text = &text[at..];
             }
+            if let Some((name, value)) = text.split_once(':')
+                && name.trim().eq_ignore_ascii_case("content-length")
+            {
+                length = Some(
+                    value
+                        .trim()
+                        .parse::<usize>()
+                        .map_err(|e| format!("bad Content-Length {value:?}: {e}")),
+                );
+            }
+            // Other headers (`Content-Type`) and garbage are ignored.
         }
         let replacement = match length {
             Some(Ok(len)) if len <= MAX_BODY => {
@@ -134,16 +188,23 @@ where
                 }
             }
             Some(Ok(len)) => {
+                // Answered at once: the declared length may never arrive.
+                let error = invalid(
+                    INVALID_REQUEST,
+                    format!("Invalid request: a {len}-byte message is too large"),
+                );
+                let body = serde_json::to_vec(&error).expect("a JSON value serializes");
+                if write_frame(&mut output, &body).await.is_err() {
+                    return Ok(());
+                }
+                // Skipped unread, so that a client whose length is honest stays in step.
                 let skipped =
                     tokio::io::copy(&mut (&mut input).take(len as u64), &mut tokio::io::sink())
                         .await?;
                 if skipped < len as u64 {
                     return Ok(());
                 }
-                invalid(
-                    INVALID_REQUEST,
-                    format!("Invalid request: a {len}-byte message is too large"),
-                )
+                continue;
             }
             Some(Err(e)) => invalid(PARSE_ERROR, format!("Parse error: {e}")),
             None => invalid(
@@ -209,6 +270,50 @@ mod tests {
         assert_eq!(out[6]["params"]["code"], PARSE_ERROR);
         assert_eq!(out[7]["params"]["code"], PARSE_ERROR);
         assert_eq!(out[8]["method"], "shutdown");
+    }
+
+    fn framed(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    #[tokio::test]
+    async fn back_in_step_after_a_bad_missing_or_short_length() {
+        // Each broken frame's body runs on into the next header without a line break; that
+        // next message used to be read as garbage, and so on for every message after it.
+        let good = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        let mut input = String::new();
+        for broken in [
+            format!("Content-Length: -5\r\n\r\n{good}"),
+            format!("Content-Length: abc\r\n\r\n{good}"),
+            format!("Content-Type: application/vscode-jsonrpc\r\n\r\n{good}"),
+            format!("Content-Length: 5\r\n\r\n{good}"),
+            format!("CONTENT-LENGTH: 7\r\n\r\n{good}"),
+        ] {
+            input.push_str(&broken);
+            input.push_str(&framed(good));
+        }
+        let out = run(input.as_bytes()).await;
+        let methods: Vec<&str> = out.iter().map(|m| m["method"].as_str().unwrap()).collect();
+        assert_eq!(methods, [INVALID_MESSAGE, "shutdown"].repeat(5), "{out:#?}");
+    }
+
+    #[tokio::test]
+    async fn too_large_is_answered_before_its_body_arrives() {
+        let out = run(b"Content-Length: 99999999999\r\n\r\n{}").await;
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0]["params"]["code"], INVALID_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn header_lines_are_bounded() {
+        let mut input = vec![b'x'; 1 << 20];
+        input.extend_from_slice(b"Content-Length: 5\r\n");
+        let mut reader = BufReader::new(&input[..]);
+        let mut line = Vec::new();
+        assert!(read_header_line(&mut reader, &mut line).await.unwrap());
+        assert!(line.len() <= MAX_HEADER_LINE, "{}", line.len());
+        assert!(line.ends_with(b"xContent-Length: 5\r\n"));
+        assert!(!read_header_line(&mut reader, &mut line).await.unwrap());
     }
 
     #[tokio::test]
