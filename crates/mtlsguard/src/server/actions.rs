@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use mtlsguard_analyzer::{
-    Edit, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all, parse,
+    Edit, FILE_ERROR, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all, parse,
 };
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
@@ -127,10 +127,13 @@ pub fn suppression_edit(rope: &Rope, language: Language, rule: &str, at: usize) 
 
 /// Every safe fix, applied and re-analyzed until nothing changes, as one minimal edit.
 pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
-    let Some((language, _)) = &snap.tree else {
+    let Some(language) = snap.language else {
         return Ok(None);
     };
-    let language = *language;
+    // Each round parses the whole text: not for a document too large to analyze.
+    if snap.rope.len_bytes() as u64 > settings.max_file_size {
+        return Ok(None);
+    }
     analysis::guarded(|| {
         let original = store::text(&snap.rope).into_owned();
         let mut text = original.clone();
@@ -197,7 +200,7 @@ pub struct Request<'a> {
 pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
     let snap = req.snap;
     let mut out = Vec::new();
-    let Some((language, _)) = &snap.tree else {
+    let Some(language) = snap.language else {
         return Ok(out);
     };
     let diagnostic =
@@ -222,7 +225,8 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
         }
         let mut seen = Vec::new();
         for f in &here {
-            if f.rule == SYNTAX_ERROR || f.rule == UNUSED_SUPPRESSION {
+            // No directive can silence these (a file too large is never read for one).
+            if [SYNTAX_ERROR, UNUSED_SUPPRESSION, FILE_ERROR].contains(&f.rule) {
                 continue;
             }
             let line = snap.rope.byte_to_line(f.range.start);
@@ -230,7 +234,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
                 continue;
             }
             seen.push((f.rule, line));
-            let edit = suppression_edit(&snap.rope, *language, f.rule, f.range.start);
+            let edit = suppression_edit(&snap.rope, language, f.rule, f.range.start);
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", f.rule),
                 kind: Some(CodeActionKind::QUICKFIX),

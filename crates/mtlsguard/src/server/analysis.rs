@@ -29,7 +29,9 @@ pub struct Snapshot {
     pub uri: Uri,
     pub rope: Rope,
     /// Present when the document is analyzed.
-    pub tree: Option<(Language, Tree)>,
+    pub language: Option<Language>,
+    /// The parse of `rope`; missing when the text was too large to parse.
+    pub tree: Option<Tree>,
     pub version: i32,
     pub seq: u64,
 }
@@ -67,7 +69,7 @@ pub fn findings(
     settings: &Effective,
     analyzer: &Mutex<Analyzer>,
 ) -> Result<Vec<Finding>, String> {
-    let Some((language, tree)) = &snap.tree else {
+    let Some(language) = snap.language else {
         return Ok(Vec::new());
     };
     if settings.excluded {
@@ -95,8 +97,16 @@ pub fn findings(
         if panic_marker().is_some_and(|m| text.contains(m)) {
             panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
         }
-        let mut found =
-            analyzer.analyze(&Document::new(*language, &text, tree), &settings.analyzer);
+        // No tree within the limit: the settings raised it after this snapshot was taken.
+        let parsed;
+        let tree = match &snap.tree {
+            Some(tree) => tree,
+            None => {
+                parsed = mtlsguard_analyzer::parse(language, &text, None);
+                &parsed
+            }
+        };
+        let mut found = analyzer.analyze(&Document::new(language, &text, tree), &settings.analyzer);
         if !settings.show_syntax_errors {
             found.retain(|f| f.rule != SYNTAX_ERROR);
         }
@@ -190,6 +200,53 @@ pub fn diagnostics(
 }
 
 #[cfg(test)]
+mod tests {
+    use mtlsguard_analyzer::Settings;
+
+    use super::*;
+    use crate::server::settings::ClientSettings;
+
+    const ARM: &str = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [{\"type\": \"Microsoft.Web/sites\", \"apiVersion\": \"2022-03-01\", \"name\": \"api\", \"properties\": {\"publicNetworkAccess\": \"Disabled\", \"clientCertEnabled\": false}}]}";
+
+    fn snapshot(text: &str, tree: Option<Tree>) -> Snapshot {
+        Snapshot {
+            uri: "file:///t.json".parse().unwrap(),
+            rope: Rope::from_str(text),
+            language: Some(Language::Json),
+            tree,
+            version: 1,
+            seq: 1,
+        }
+    }
+
+    fn rules(snap: &Snapshot, settings: &Effective) -> Vec<(&'static str, String)> {
+        findings(snap, settings, &Mutex::new(Analyzer::new()))
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn without_a_tree() {
+        let mut settings = ClientSettings::default().over(&Settings::default());
+        settings.max_file_size = ARM.len() as u64 - 1;
+        let found = rules(&snapshot(ARM, None), &settings);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, FILE_ERROR);
+        assert!(found[0].1.contains("too large"), "{found:?}");
+        // Within a limit raised after the snapshot: parsed here.
+        settings.max_file_size = ARM.len() as u64;
+        let found = rules(&snapshot(ARM, None), &settings);
+        assert!(!found.is_empty());
+        assert!(
+            found.iter().all(|(r, _)| *r == "app-service-client-cert"),
+            "{found:?}"
+        );
+    }
+}
+
+#[cfg(test)]
 mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};
@@ -236,7 +293,7 @@ mod bench {
                 continue;
             };
             let t = Instant::now();
-            let mut doc = Doc::open(kind, &text, 0, 0);
+            let mut doc = Doc::open(kind, &text, 0, 0, u64::MAX);
             let open = t.elapsed();
             let lines = doc.rope.len_lines() as u32;
             let (mut edits, mut analyses, mut totals) = (Vec::new(), Vec::new(), Vec::new());
@@ -258,7 +315,8 @@ mod bench {
                 let snap = Snapshot {
                     uri: "file:///bench".parse().unwrap(),
                     rope: doc.rope.clone(),
-                    tree: doc.language().zip(doc.tree.clone()),
+                    language: doc.language(),
+                    tree: doc.tree.clone(),
                     version: doc.version,
                     seq: doc.seq,
                 };

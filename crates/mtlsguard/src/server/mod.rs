@@ -228,7 +228,8 @@ impl State {
         Some(Snapshot {
             uri: uri.clone(),
             rope: doc.rope.clone(),
-            tree: doc.language().zip(doc.tree.clone()),
+            language: doc.language(),
+            tree: doc.tree.clone(),
             version: doc.version,
             seq: doc.seq,
         })
@@ -350,6 +351,15 @@ impl State {
             .clear();
         self.settings_gen.fetch_add(1, Ordering::SeqCst);
         self.cache.clear();
+        // `max-file-size` may have changed: parse what is now small enough, drop the trees
+        // of what is not.
+        let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
+        for uri in &uris {
+            let max_len = self.settings_for(uri).max_file_size;
+            if let Some(mut doc) = self.docs.get_mut(uri) {
+                let _ = analysis::guarded(|| doc.set_max_len(max_len));
+            }
+        }
         let caps = self.caps();
         if caps.pull_diagnostics {
             if caps.diagnostic_refresh {
@@ -364,7 +374,6 @@ impl State {
             }
             return;
         }
-        let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
         for uri in uris {
             self.schedule(uri);
         }
@@ -415,7 +424,8 @@ impl State {
         let kind = Kind::from_language_id(&td.language_id, td.uri.as_str());
         let seq = self.next_seq();
         self.analyzers.remove(&td.uri);
-        let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq));
+        let max_len = self.settings_for(&td.uri).max_file_size;
+        let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
         match doc {
             Ok(doc) => {
                 let analyzed = doc.kind != Kind::Other;
@@ -824,7 +834,7 @@ impl LanguageServer for Backend {
             );
             return Ok(None);
         };
-        if snap.tree.is_none() {
+        if snap.language.is_none() {
             return Ok(None);
         }
         let Some(findings) = s.findings(&snap).await else {
@@ -892,10 +902,17 @@ impl LanguageServer for Backend {
         let Some(snap) = s.snapshot(&uri) else {
             return Err(invalid_params(format!("{} is not open", uri.as_str())));
         };
-        let Some((_, tree)) = snap.tree else {
+        if snap.language.is_none() {
             return Err(invalid_params(format!(
                 "{} is not a Bicep file or an ARM template",
                 uri.as_str()
+            )));
+        }
+        let Some(tree) = snap.tree else {
+            return Err(invalid_params(format!(
+                "{} is too large to parse ({} bytes)",
+                uri.as_str(),
+                snap.rope.len_bytes()
             )));
         };
         let rope = snap.rope;

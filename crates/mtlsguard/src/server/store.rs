@@ -51,6 +51,11 @@ pub struct Doc {
     /// How many lone `\r` the text has: tree-sitter rows count `\n` only, LSP lines (and
     /// the rope's) also break at a lone `\r`, so points need the slow path when non-zero.
     lone_cr: usize,
+    /// The language the text is analyzed as (a JSON document's `$schema` decides).
+    language: Option<Language>,
+    /// Texts longer than this are not parsed: analysis only reports them as too large, and
+    /// a tree costs 20 to 30 times the text (a 50 MB document's, over a gigabyte).
+    max_len: u64,
 }
 
 /// Why a change was not applied.
@@ -60,7 +65,7 @@ pub enum Rejected {
 }
 
 impl Doc {
-    pub fn open(kind: Kind, text: &str, version: i32, seq: u64) -> Doc {
+    pub fn open(kind: Kind, text: &str, version: i32, seq: u64, max_len: u64) -> Doc {
         let rope = if kind == Kind::Other {
             Rope::new()
         } else {
@@ -74,17 +79,26 @@ impl Doc {
             version,
             seq,
             lone_cr,
+            language: None,
+            max_len,
         };
         doc.reparse(false);
         doc
     }
 
-    /// The language the document is analyzed as right now, if it is.
+    /// The language the document is analyzed as right now, if it is. Its tree is missing
+    /// when the text is longer than the parse limit.
     pub fn language(&self) -> Option<Language> {
-        match self.kind {
-            Kind::Bicep => Some(Language::Bicep),
-            Kind::Json if self.tree.is_some() => Some(Language::Json),
-            _ => None,
+        self.language
+    }
+
+    /// Changes the parse limit (the settings changed), parsing or dropping the tree if the
+    /// text now falls on the other side of it.
+    pub fn set_max_len(&mut self, max_len: u64) {
+        self.max_len = max_len;
+        let wants_tree = self.language.is_some() && self.rope.len_bytes() as u64 <= max_len;
+        if wants_tree != self.tree.is_some() {
+            self.reparse(false);
         }
     }
 
@@ -154,14 +168,20 @@ impl Doc {
 
     /// Re-decides whether the document is analyzed and brings the tree up to date.
     fn reparse(&mut self, incremental: bool) {
-        let language = match self.kind {
-            Kind::Bicep => Language::Bicep,
-            Kind::Json if is_template(&self.rope) => Language::Json,
-            _ => {
-                self.tree = None;
-                return;
-            }
+        self.language = match self.kind {
+            Kind::Bicep => Some(Language::Bicep),
+            Kind::Json if is_template(&self.rope) => Some(Language::Json),
+            _ => None,
         };
+        let Some(language) = self.language else {
+            self.tree = None;
+            return;
+        };
+        if self.rope.len_bytes() as u64 > self.max_len {
+            // Without a tree, the parse once the text is short enough again is a full one.
+            self.tree = None;
+            return;
+        }
         let old = if incremental {
             self.tree.as_ref()
         } else {
@@ -290,7 +310,7 @@ mod tests {
 
     fn check_against_fresh(doc: &Doc) {
         let s = doc.rope.to_string();
-        let fresh = Doc::open(doc.kind, &s, doc.version, 0);
+        let fresh = Doc::open(doc.kind, &s, doc.version, 0, u64::MAX);
         assert_eq!(doc.lone_cr, fresh.lone_cr, "lone CR count");
         assert_eq!(doc.language(), fresh.language());
         match (&doc.tree, &fresh.tree) {
@@ -325,7 +345,7 @@ mod tests {
 
     #[test]
     fn edits_keep_rope_and_tree_in_step() {
-        let mut doc = Doc::open(Kind::Bicep, BICEP, 1, 1);
+        let mut doc = Doc::open(Kind::Bicep, BICEP, 1, 1, u64::MAX);
         doc.apply_changes(
             2,
             &[
@@ -346,7 +366,7 @@ mod tests {
 
     #[test]
     fn json_is_analyzed_only_with_a_template_schema() {
-        let mut doc = Doc::open(Kind::Json, ARM, 1, 1);
+        let mut doc = Doc::open(Kind::Json, ARM, 1, 1, u64::MAX);
         assert_eq!(doc.language(), Some(Language::Json));
         // Break the schema: no longer a template, no tree.
         doc.apply_changes(2, &[change(1, 3, 1, 4, "X")], Encoding::Utf8, 2)
@@ -356,14 +376,51 @@ mod tests {
             .unwrap();
         assert_eq!(doc.language(), Some(Language::Json));
         check_against_fresh(&doc);
-        let other = Doc::open(Kind::Other, ARM, 1, 1);
+        let other = Doc::open(Kind::Other, ARM, 1, 1, u64::MAX);
         assert_eq!(other.language(), None);
         assert_eq!(other.rope.len_bytes(), 0);
     }
 
     #[test]
+    fn texts_over_the_limit_are_not_parsed() {
+        let big = format!("{BICEP}// {}\n", "x".repeat(100));
+        let limit = BICEP.len() as u64 + 10;
+        let mut doc = Doc::open(Kind::Bicep, &big, 1, 1, limit);
+        assert_eq!(doc.language(), Some(Language::Bicep));
+        assert!(doc.tree.is_none());
+        // Edits while too large, then one that brings the text under the limit.
+        let comment = doc.rope.len_lines() as u32 - 2;
+        doc.apply_changes(2, &[change(1, 2, 1, 6, "nom")], Encoding::Utf16, 2)
+            .unwrap();
+        assert!(doc.tree.is_none());
+        doc.apply_changes(
+            3,
+            &[change(comment, 0, comment, 999, "")],
+            Encoding::Utf16,
+            3,
+        )
+        .unwrap();
+        assert!(doc.tree.is_some());
+        check_against_fresh(&doc);
+        // The limit follows the settings.
+        doc.set_max_len(10);
+        assert!(doc.tree.is_none());
+        assert_eq!(doc.language(), Some(Language::Bicep));
+        doc.set_max_len(u64::MAX);
+        check_against_fresh(&doc);
+        // A JSON document too large to parse is still decided by its `$schema`.
+        let json = Doc::open(Kind::Json, ARM, 1, 1, 10);
+        assert_eq!(
+            (json.language(), json.tree.is_none()),
+            (Some(Language::Json), true)
+        );
+        let not_template = Doc::open(Kind::Json, "{}", 1, 1, 1);
+        assert_eq!(not_template.language(), None);
+    }
+
+    #[test]
     fn lone_carriage_returns_keep_points_exact() {
-        let mut doc = Doc::open(Kind::Bicep, "param a string\rparam b int\n", 1, 1);
+        let mut doc = Doc::open(Kind::Bicep, "param a string\rparam b int\n", 1, 1, u64::MAX);
         assert_eq!(doc.lone_cr, 1);
         doc.apply_changes(2, &[change(1, 0, 1, 0, "\n")], Encoding::Utf16, 2)
             .unwrap();
@@ -440,7 +497,7 @@ mod tests {
             picks in prop::collection::vec(any::<prop::sample::Index>(), 1..10),
         ) {
             let text = parts.concat();
-            let mut doc = Doc::open(Kind::Bicep, &text, 0, 0);
+            let mut doc = Doc::open(Kind::Bicep, &text, 0, 0, u64::MAX);
             doc.tree = None;
             let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
             for pick in picks {
@@ -457,7 +514,7 @@ mod tests {
         ) {
             let (kind, text) = if json { (Kind::Json, ARM) } else { (Kind::Bicep, BICEP) };
             let enc = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
-            let mut doc = Doc::open(kind, text, 0, 0);
+            let mut doc = Doc::open(kind, text, 0, 0, u64::MAX);
             // The same edits applied to a plain string, as a model of the rope.
             let mut model = text.to_owned();
             for (i, batch) in batches.iter().enumerate() {
