@@ -32,6 +32,10 @@ pub const SYNTAX_ERROR: &str = "syntax-error";
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 /// Rule id of the file-level problems (not UTF-8, too large).
 pub const FILE_ERROR: &str = "file-error";
+/// The message of the syntax error that says a part was not analyzed (the parser's time
+/// budget ran out), so that callers hiding syntax errors can keep this one.
+pub const NOT_ANALYZED: &str =
+    "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed";
 
 /// Default size limit of an analyzed file (spec section 1).
 pub const DEFAULT_MAX_FILE_SIZE: usize = 16 * 1024 * 1024;

@@ -5,7 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 use mtlsguard_analyzer::{
-    Analyzer, Document, FILE_ERROR, Finding, Language, Level, SYNTAX_ERROR, UNUSED_SUPPRESSION,
+    Analyzer, Document, FILE_ERROR, Finding, Language, Level, NOT_ANALYZED, SYNTAX_ERROR,
+    UNUSED_SUPPRESSION,
 };
 use ropey::Rope;
 use serde_json::{Value, json};
@@ -108,7 +109,8 @@ pub fn findings(
         };
         let mut found = analyzer.analyze(&Document::new(language, &text, tree), &settings.analyzer);
         if !settings.show_syntax_errors {
-            found.retain(|f| f.rule != SYNTAX_ERROR);
+            // Hiding "not analyzed" would make a parse that ran out of time a silent pass.
+            found.retain(|f| f.rule != SYNTAX_ERROR || f.message == NOT_ANALYZED);
         }
         found
     });
@@ -201,7 +203,7 @@ pub fn diagnostics(
 
 #[cfg(test)]
 mod tests {
-    use mtlsguard_analyzer::Settings;
+    use mtlsguard_analyzer::{Settings, parse};
 
     use super::*;
     use crate::server::settings::ClientSettings;
@@ -225,6 +227,24 @@ mod tests {
             .into_iter()
             .map(|f| (f.rule, f.message))
             .collect()
+    }
+
+    #[test]
+    fn not_analyzed_is_shown_while_syntax_errors_are_hidden() {
+        let settings = ClientSettings::default().over(&Settings::default());
+        assert!(!settings.show_syntax_errors);
+        // The placeholder tree the parser leaves when its time budget runs out.
+        let gave_up = snapshot(ARM, Some(parse(Language::Json, "", None)));
+        assert_eq!(
+            rules(&gave_up, &settings),
+            [(SYNTAX_ERROR, NOT_ANALYZED.to_owned())]
+        );
+        // An ordinary syntax error stays hidden.
+        let broken = format!("{ARM},");
+        let tree = parse(Language::Json, &broken, None);
+        let found = rules(&snapshot(&broken, Some(tree)), &settings);
+        assert!(found.iter().all(|(r, _)| *r != SYNTAX_ERROR), "{found:?}");
+        assert!(!found.is_empty());
     }
 
     #[test]
