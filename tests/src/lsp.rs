@@ -303,6 +303,11 @@ impl Client {
         }
     }
 
+    /// The server's process id (for reading its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True while the process runs.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().map(|s| s.is_none()).unwrap_or(false)
