@@ -512,10 +512,8 @@ pub(crate) mod json {
         // cursor and compare raw key text, decoding only keys that contain escapes.
         let mut found = None;
         let mut cursor = obj.walk();
-        for pair in obj.named_children(&mut cursor) {
-            if pair.kind() != "pair" {
-                continue;
-            }
+        let kids: Vec<Node<'t>> = obj.named_children(&mut cursor).collect();
+        for pair in kids.into_iter().flat_map(pairs_in) {
             let (Some(k), Some(v)) = (
                 pair.child_by_field_name("key"),
                 pair.child_by_field_name("value"),
@@ -535,6 +533,24 @@ pub(crate) mod json {
             }
         }
         found
+    }
+
+    /// The pairs a child of an object stands for: itself if it is a pair, the pairs an
+    /// ERROR node holds (a missing comma makes tree-sitter-json wrap the pairs before it
+    /// in an ERROR; they parsed, so they count, as the spec's "syntax errors never stop
+    /// analysis of the parts that did parse" asks), nothing otherwise.
+    fn pairs_in(child: Node<'_>) -> Vec<Node<'_>> {
+        if child.kind() == "pair" {
+            return vec![child];
+        }
+        if !child.is_error() {
+            return Vec::new();
+        }
+        let mut cursor = child.walk();
+        child
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() == "pair")
+            .collect()
     }
 
     fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
@@ -765,7 +781,24 @@ pub(crate) mod json {
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
     fn resource_items(list: Node<'_>) -> Vec<Node<'_>> {
         match list.kind() {
-            "array" => children(list).filter(|c| c.kind() == "object").collect(),
+            // A missing comma between two resources wraps the first in an ERROR: it
+            // parsed, so it counts (as pairs do, see `pairs_in`).
+            "array" => {
+                let mut cursor = list.walk();
+                let kids: Vec<Node<'_>> = list.named_children(&mut cursor).collect();
+                kids.into_iter()
+                    .flat_map(|c| match c.kind() {
+                        "object" => vec![c],
+                        _ if c.is_error() => {
+                            let mut cursor = c.walk();
+                            c.named_children(&mut cursor)
+                                .filter(|c| c.kind() == "object")
+                                .collect()
+                        }
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            }
             "object" => children(list)
                 .filter(|c| c.kind() == "pair")
                 .filter_map(|pair| {
@@ -1002,7 +1035,9 @@ pub(crate) mod json {
     fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
         let mut props = Vec::new();
         if depth <= MAX_DEPTH {
-            for pair in children(node).filter(|c| c.kind() == "pair") {
+            let mut cursor = node.walk();
+            let kids: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            for pair in kids.into_iter().flat_map(pairs_in) {
                 let (Some(k), Some(v)) = (
                     pair.child_by_field_name("key"),
                     pair.child_by_field_name("value"),
