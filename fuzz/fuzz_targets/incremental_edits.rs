@@ -14,7 +14,7 @@ mod common;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mtlsguard_analyzer::{
-    Analyzer, Document, Language, Settings, analyze, gave_up, parse, syntax_tree_dump,
+    Analyzer, Document, Language, NOT_ANALYZED, Settings, analyze, gave_up, parse, syntax_tree_dump,
 };
 use tree_sitter::{InputEdit, Point};
 
@@ -69,7 +69,13 @@ fuzz_target!(|input: Input| {
         let doc = Document::new(language, &text, &tree);
         let cached = analyzer.analyze(&doc, &settings);
         common::check_findings(&text, &cached);
-        assert_eq!(cached, analyze(&doc, &settings), "the Analyzer's cache is stale for {text:?}");
+        let again = analyze(&doc, &settings);
+        // A part the parser's time budget gave up on (a starved process: the fuzzer runs
+        // niced beside builds) makes the two differ for reasons outside the cache.
+        let timed_out = |fs: &[mtlsguard_analyzer::Finding]| fs.iter().any(|f| f.message == NOT_ANALYZED);
+        if !timed_out(&cached) && !timed_out(&again) {
+            assert_eq!(cached, again, "the Analyzer's cache is stale for {text:?}");
+        }
     }
     let fresh = parse(language, &text, None);
     if gave_up(&tree, &text) || gave_up(&fresh, &text) {
