@@ -86,6 +86,20 @@ impl Unit {
         move_range(&mut self.range, moves);
     }
 
+    /// The unit reused where its node now is (`range`), with the locations it holds
+    /// elsewhere (in params, vars, a deployment's parts) moved by `moves`.
+    fn moved_to(mut self, range: Range<usize>, moves: &Moves) -> Unit {
+        if self.range != range || !moves.is_empty() {
+            let own = (
+                self.range.clone(),
+                range.start as isize - self.range.start as isize,
+            );
+            let moves: Vec<_> = std::iter::once(own).chain(moves.iter().cloned()).collect();
+            self.shift(&moves);
+        }
+        self
+    }
+
     fn collect(&self, out: &mut Vec<Finding>) {
         out.extend(self.findings.iter().cloned());
         if let Some(frame) = &self.frame {
@@ -160,18 +174,9 @@ impl Analyzer {
         for node in &plan.units {
             let range = node.byte_range();
             let unit = match old.remove(&node.id()) {
-                Some(mut unit) => {
+                Some(unit) => {
                     stats.reused += 1;
-                    if unit.range != range || !moves.is_empty() {
-                        let own = (
-                            unit.range.clone(),
-                            range.start as isize - unit.range.start as isize,
-                        );
-                        let moves: Vec<_> =
-                            std::iter::once(own).chain(moves.iter().cloned()).collect();
-                        unit.shift(&moves);
-                    }
-                    unit
+                    unit.moved_to(range, &moves)
                 }
                 None => {
                     let base = self
@@ -299,16 +304,9 @@ impl Ctx<'_, '_> {
             for item in items {
                 let range = item.byte_range();
                 let unit = match old.remove(&item.id()) {
-                    Some(mut unit) => {
+                    Some(unit) => {
                         self.stats.reused += 1;
-                        let own = (
-                            unit.range.clone(),
-                            range.start as isize - unit.range.start as isize,
-                        );
-                        let moves: Vec<_> =
-                            std::iter::once(own).chain(moves.iter().cloned()).collect();
-                        unit.shift(&moves);
-                        unit
+                        unit.moved_to(range, &moves)
                     }
                     None => self.check(*item, inner, depth + 2, &mut old, &moves),
                 };
