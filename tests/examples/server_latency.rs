@@ -16,7 +16,7 @@
 //!
 //! CORPUS defaults to `../shared/corpus` beside the repository (or `MTLSGUARD_CORPUS`).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -38,26 +38,6 @@ struct Server {
     next_id: i64,
 }
 
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            length = v.trim().parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
 impl Server {
     fn spawn() -> Server {
         let mut child = Command::new(mtlsguard_e2e::mtlsguard_bin())
@@ -71,7 +51,7 @@ impl Server {
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::with_capacity(1 << 16, stdout);
-            while let Some(msg) = read_message(&mut reader) {
+            while let Some(msg) = mtlsguard_e2e::lsp::read_message(&mut reader) {
                 if tx.send((Instant::now(), msg)).is_err() {
                     break;
                 }

@@ -31,7 +31,7 @@ pub struct Client {
 }
 
 /// Reads one framed message; `None` at end of stream.
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
     let mut length = None;
     loop {
         let mut line = String::new();
