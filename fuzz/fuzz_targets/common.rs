@@ -49,10 +49,7 @@ pub fn exercise(language: Language, text: &str) -> Vec<Finding> {
 
 /// Syntax errors of `text` as the CLI counts them (the one-shot path).
 pub fn syntax_errors(language: Language, text: &str) -> usize {
-    mtlsguard_analyzer::analyze_text(language, text, &all_info())
-        .iter()
-        .filter(|f| f.rule == SYNTAX_ERROR)
-        .count()
+    mtlsguard_analyzer::syntax_error_count(language, text)
 }
 
 pub fn all_info() -> Settings {

@@ -984,3 +984,51 @@ fn several_changes_in_one_notification_apply_in_order() {
     c.shutdown();
     fresh.shutdown();
 }
+
+/// In a document with syntax errors, a quick fix is offered only when it keeps the
+/// syntax: this fuzz-found text recovers into 34 syntax errors instead of 1 when its
+/// unused directive's line is removed, so that removal is not offered.
+#[test]
+fn fixes_that_would_add_syntax_errors_are_not_offered() {
+    use mtlsguard_analyzer::{Language, syntax_error_count};
+    let data = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../crates/mtlsguard-analyzer/tests/fuzz-regressions/fixes-error-recovery-shifts.bin",
+    ))
+    .unwrap();
+    let text = String::from_utf8_lossy(&data[1..]).into_owned();
+    let before = syntax_error_count(Language::Json, &text);
+    let mut c = started(true);
+    let uri = "file:///w/recovery.json";
+    c.open(uri, "json", 1, &text);
+    let diags = c.diagnostics(uri, Some(1));
+    let unused: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "unused-suppression")
+        .collect();
+    assert!(!unused.is_empty(), "{diags:#?}");
+    let mut withheld = 0;
+    for d in unused {
+        let actions = c.code_actions(uri, range_of(d), Some(&["quickfix"]));
+        let removals: Vec<&Value> = actions
+            .iter()
+            .filter(|a| title(a).starts_with("Remove the unused suppression"))
+            .collect();
+        if removals.is_empty() {
+            withheld += 1;
+        }
+        for a in removals {
+            let (edits, _) = edits_for(&a["edit"], uri);
+            let fixed = apply_edits(&text, &edits, true);
+            assert!(
+                syntax_error_count(Language::Json, &fixed) <= before,
+                "{} adds syntax errors",
+                title(a)
+            );
+        }
+    }
+    assert!(
+        withheld > 0,
+        "the removal that breaks the syntax was offered"
+    );
+    c.shutdown();
+}

@@ -186,7 +186,52 @@ pub fn declared_resource_starts(doc: &Document<'_>) -> Vec<usize> {
 
 /// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`
 /// deterministically (see [`parse_for_check`]).
+/// Fixes are only offered where they keep the text's syntax (see [`keep_clean_fixes`]).
 pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
     let tree = parse_for_check(language, text);
-    analyze(&Document::new(language, text, &tree), settings)
+    let mut findings = analyze(&Document::new(language, text, &tree), settings);
+    if tree.root_node().has_error() {
+        keep_clean_fixes(language, text, &mut findings);
+    }
+    findings
+}
+
+/// How many syntax errors `text` has, whatever the level of `syntax-error` and any
+/// suppression (the one-shot parse, as `check` reads files).
+pub fn syntax_error_count(language: Language, text: &str) -> usize {
+    let tree = parse_for_check(language, text);
+    if parse::gave_up(&tree, text) {
+        return 1;
+    }
+    syntax::errors(&Document::new(language, text, &tree), Level::Info).len()
+}
+
+/// How many bytes of re-parsing [`keep_clean_fixes`] may spend on one text.
+const FIX_CHECK_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Drops every fix that would leave `text` with more syntax errors than it has.
+///
+/// Fixes are built never to break valid text, but on text that already has syntax errors,
+/// tree-sitter's error recovery can take another shape when anything nearby changes
+/// (fuzzing found the removal of an unused directive's comment line turn 1 error into
+/// 34). So in a broken text each fix is tried; past [`FIX_CHECK_BUDGET`] bytes of
+/// re-parsing (a huge broken file with thousands of fixes) the remaining fixes are
+/// dropped untried rather than offered unchecked.
+pub fn keep_clean_fixes(language: Language, text: &str, findings: &mut [Finding]) {
+    if findings.iter().all(|f| f.fix.is_none()) {
+        return;
+    }
+    let before = syntax_error_count(language, text);
+    let mut budget = FIX_CHECK_BUDGET;
+    for f in findings.iter_mut().filter(|f| f.fix.is_some()) {
+        let clean = budget >= text.len()
+            && f.fix.as_ref().is_some_and(|fix| {
+                budget -= text.len();
+                apply_edits(text, &fix.edits)
+                    .is_ok_and(|fixed| syntax_error_count(language, &fixed) <= before)
+            });
+        if !clean {
+            f.fix = None;
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, SYNTAX_ERROR, Settings,
-    analyze_text, fix_all, is_arm_template,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Settings, analyze_text,
+    fix_all, is_arm_template, syntax_error_count,
 };
 use rayon::prelude::*;
 
@@ -179,7 +179,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         report.source = Some(Source::new(outcome.text, bom));
         return Some(report);
     }
-    if syntax_errors(job.language, &outcome.text) > syntax_errors(job.language, text) {
+    if syntax_error_count(job.language, &outcome.text) > syntax_error_count(job.language, text) {
         // Fixes are built never to break a file; if one ever did, keep the file as it is.
         report.warnings.push(format!(
             "the fixes for {} would introduce syntax errors, so they were not applied (please report this as a bug)",
@@ -256,19 +256,6 @@ fn decode(bytes: &[u8]) -> Result<(&str, bool), String> {
             ))
         }
     }
-}
-
-/// How many syntax errors `text` has (whatever the configured level of `syntax-error`).
-fn syntax_errors(language: Language, text: &str) -> usize {
-    let mut only_syntax = Settings::default();
-    for r in mtlsguard_analyzer::RULES {
-        only_syntax.set_level(r.id, Level::Off);
-    }
-    only_syntax.set_level(SYNTAX_ERROR, Level::Info);
-    analyze_text(language, text, &only_syntax)
-        .iter()
-        .filter(|f| f.rule == SYNTAX_ERROR)
-        .count()
 }
 
 struct FixOutcome {

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use mtlsguard_analyzer::{
-    Edit, FILE_ERROR, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all, parse,
+    Edit, FILE_ERROR, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all,
+    keep_clean_fixes, parse, syntax_error_count,
 };
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
@@ -150,6 +151,12 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
             }
             text = next;
         }
+        // As `check --fix`: nothing that would leave the document with more syntax errors.
+        if text != original
+            && syntax_error_count(language, &text) > syntax_error_count(language, &original)
+        {
+            return None;
+        }
         minimal_edit(&original, &text)
     })
 }
@@ -210,8 +217,24 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
         .iter()
         .filter(|f| intersects(&f.range, &req.range))
         .collect();
+    // The quick fixes under the cursor; in a document with syntax errors only those that
+    // keep its syntax (see `keep_clean_fixes`: error recovery can shift around an edit).
+    let mut fixable: Vec<Finding> = here
+        .iter()
+        .filter(|f| f.fix.is_some())
+        .map(|f| (*f).clone())
+        .collect();
+    if !fixable.is_empty()
+        && snap
+            .tree
+            .as_ref()
+            .is_some_and(|t| t.root_node().has_error())
+    {
+        let text = store::text(&snap.rope);
+        analysis::guarded(|| keep_clean_fixes(language, &text, &mut fixable))?;
+    }
     if wanted(req.only, CodeActionKind::QUICKFIX.as_str()) {
-        for f in &here {
+        for f in &fixable {
             if let Some(fix) = &f.fix {
                 out.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: fix.title.clone(),
@@ -246,7 +269,9 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
     }
     // Without `only` (the lightbulb, asked on every cursor move) fix-all is offered next to
     // a safe quick fix under the cursor: computing it costs a few analyses.
-    let safe_fix_here = here.iter().any(|f| f.fix.as_ref().is_some_and(|x| x.safe));
+    let safe_fix_here = fixable
+        .iter()
+        .any(|f| f.fix.as_ref().is_some_and(|x| x.safe));
     if wanted(req.only, FIX_ALL_KIND)
         && (req.only.is_some() || safe_fix_here)
         && let Some(edit) = fix_all_edit(snap, req.settings)?
