@@ -191,7 +191,7 @@ pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<
     let tree = parse_for_check(language, text);
     let mut findings = analyze(&Document::new(language, text, &tree), settings);
     if tree.root_node().has_error() {
-        keep_clean_fixes(language, text, &mut findings);
+        keep_clean_fixes(language, text, settings, &mut findings);
     }
     findings
 }
@@ -199,36 +199,62 @@ pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<
 /// How many syntax errors `text` has, whatever the level of `syntax-error` and any
 /// suppression (the one-shot parse, as `check` reads files).
 pub fn syntax_error_count(language: Language, text: &str) -> usize {
-    let tree = parse_for_check(language, text);
-    if parse::gave_up(&tree, text) {
-        return 1;
-    }
-    syntax::errors(&Document::new(language, text, &tree), Level::Info).len()
+    one_shot(language, text, None).0
 }
 
-/// How many bytes of re-parsing [`keep_clean_fixes`] may spend on one text.
+/// The one-shot parse of `text`: its syntax errors (raw, as [`syntax_error_count`]) and,
+/// given settings, its findings (fixes unchecked).
+fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> (usize, Vec<Finding>) {
+    let tree = parse_for_check(language, text);
+    let doc = Document::new(language, text, &tree);
+    let errors = if parse::gave_up(&tree, text) {
+        1
+    } else {
+        syntax::errors(&doc, Level::Info).len()
+    };
+    (
+        errors,
+        settings.map(|s| analyze(&doc, s)).unwrap_or_default(),
+    )
+}
+
+/// How many bytes of re-analysis [`keep_clean_fixes`] may spend on one text.
 const FIX_CHECK_BUDGET: usize = 64 * 1024 * 1024;
 
-/// Drops every fix that would leave `text` with more syntax errors than it has.
+/// Keeps only the fixes that, applied to `text`, add no syntax error and remove their
+/// finding (one fewer of the same rule and message).
 ///
-/// Fixes are built never to break valid text, but on text that already has syntax errors,
-/// tree-sitter's error recovery can take another shape when anything nearby changes
-/// (fuzzing found the removal of an unused directive's comment line turn 1 error into
-/// 34). So in a broken text each fix is tried; past [`FIX_CHECK_BUDGET`] bytes of
-/// re-parsing (a huge broken file with thousands of fixes) the remaining fixes are
-/// dropped untried rather than offered unchecked.
-pub fn keep_clean_fixes(language: Language, text: &str, findings: &mut [Finding]) {
+/// Fixes are built to do both, and on valid text they do; but on text that already has
+/// syntax errors, tree-sitter's error recovery can take another shape around any edit
+/// (fuzzing found an unused directive's removal turn 1 syntax error into 34, and another
+/// whose removal made a different directive unused). So in a broken text each fix is
+/// tried; past [`FIX_CHECK_BUDGET`] bytes of re-analysis (a huge broken file with
+/// thousands of fixes) the remaining fixes are dropped untried rather than offered
+/// unchecked. `findings` may be any subset of the text's findings.
+pub fn keep_clean_fixes(
+    language: Language,
+    text: &str,
+    settings: &Settings,
+    findings: &mut [Finding],
+) {
     if findings.iter().all(|f| f.fix.is_none()) {
         return;
     }
-    let before = syntax_error_count(language, text);
+    let same = |all: &[Finding], f: &Finding| {
+        all.iter()
+            .filter(|g| g.rule == f.rule && g.message == f.message)
+            .count()
+    };
+    let (errors, all) = one_shot(language, text, Some(settings));
     let mut budget = FIX_CHECK_BUDGET;
     for f in findings.iter_mut().filter(|f| f.fix.is_some()) {
         let clean = budget >= text.len()
             && f.fix.as_ref().is_some_and(|fix| {
                 budget -= text.len();
-                apply_edits(text, &fix.edits)
-                    .is_ok_and(|fixed| syntax_error_count(language, &fixed) <= before)
+                apply_edits(text, &fix.edits).is_ok_and(|fixed| {
+                    let (errors_after, after) = one_shot(language, &fixed, Some(settings));
+                    errors_after <= errors && same(&after, f) < same(&all, f)
+                })
             });
         if !clean {
             f.fix = None;

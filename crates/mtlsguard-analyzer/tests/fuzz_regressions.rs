@@ -8,6 +8,9 @@
 //! - `fixes-error-recovery-shifts.bin`: in garbage JSON, removing an unused directive's
 //!   comment line made tree-sitter recover differently (1 syntax error became 34): fixes
 //!   in a broken text are now tried before they are offered.
+//! - `fixes-another-directive-becomes-unused.bin`: in broken JSON, removing one unused
+//!   directive shifted the recovery so that another directive became unused: a tried fix
+//!   must also remove its finding.
 
 use std::path::Path;
 

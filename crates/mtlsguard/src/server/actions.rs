@@ -231,7 +231,9 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
             .is_some_and(|t| t.root_node().has_error())
     {
         let text = store::text(&snap.rope);
-        analysis::guarded(|| keep_clean_fixes(language, &text, &mut fixable))?;
+        analysis::guarded(|| {
+            keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable)
+        })?;
     }
     if wanted(req.only, CodeActionKind::QUICKFIX.as_str()) {
         for f in &fixable {
