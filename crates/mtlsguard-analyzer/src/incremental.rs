@@ -67,6 +67,9 @@ struct Frame {
     units: HashMap<usize, Unit>,
 }
 
+/// An inline deployment's parts and template resources (`json::deployment_parts`).
+type Deployment<'t> = (Vec<Node<'t>>, Vec<Node<'t>>);
+
 /// (old range, shift): locations inside the old range move by the shift.
 type Moves = [(Range<usize>, isize)];
 
@@ -245,24 +248,24 @@ impl Ctx<'_, '_> {
         old: &mut HashMap<usize, Unit>,
         moves: &Moves,
     ) -> Unit {
-        if let Some((parts, items)) = self.deployment(node, depth) {
+        let deployment = self.deployment(node, depth);
+        if let Some((parts, items)) = &deployment {
             let text = |n: &Node<'_>| &self.doc.text[n.byte_range()];
             let key = old.iter().find_map(|(k, u)| {
                 let f = u.frame.as_ref()?;
                 (f.parts.len() == parts.len()
-                    && f.parts.iter().zip(&parts).all(|((_, t), n)| t == text(n)))
+                    && f.parts.iter().zip(parts).all(|((_, t), n)| t == text(n)))
                 .then_some(*k)
             });
             if let Some(unit) = key.and_then(|k| old.remove(&k)) {
-                return self.descend(node, unit, &parts, &items, scope, depth, moves);
+                return self.descend(node, unit, parts, items, scope, depth, moves);
             }
         }
         self.stats.checked += 1;
         let scopes = self.base.scopes.len();
-        match (self.doc.language, depth) {
-            (Language::Bicep, _) => bicep::lower_statement(self.doc, node, self.base),
-            (Language::Json, 1) => json::root_unit(self.doc, node, self.base),
-            (Language::Json, _) => json::lower_item(self.doc, node, scope, self.base, depth),
+        match self.doc.language {
+            Language::Bicep => bicep::lower_statement(self.doc, node, self.base),
+            Language::Json => json::lower_item(self.doc, node, scope, self.base, depth),
         }
         let mut out = Vec::new();
         for res in self.base.resources.iter().filter(|r| !r.existing) {
@@ -270,10 +273,10 @@ impl Ctx<'_, '_> {
         }
         self.base.resources.clear();
         self.base.scopes.truncate(scopes);
-        self.build(node, depth, out)
+        self.build(node, deployment, depth, out)
     }
 
-    /// An inline deployment whose parts kept their ids: its own findings move with the
+    /// An inline deployment whose parts are unchanged: its own findings move with the
     /// parts, its unchanged template resources are reused, the others checked.
     #[allow(clippy::too_many_arguments)]
     fn descend(
@@ -300,7 +303,7 @@ impl Ctx<'_, '_> {
         let mut old = frame.units;
         let mut units = HashMap::with_capacity(items.len());
         let scopes = self.base.scopes.len();
-        if let Some(inner) = json::push_deployment_scope(self.doc, node, scope, self.base, depth) {
+        if let Some((_, inner)) = json::deployment_scope(self.doc, node, scope, self.base, depth) {
             for item in items {
                 let range = item.byte_range();
                 let unit = match old.remove(&item.id()) {
@@ -333,11 +336,7 @@ impl Ctx<'_, '_> {
 
     /// `node`'s parts and template resources when it is an inline deployment whose
     /// template resources are lowered (not past the depth limit).
-    fn deployment<'t>(
-        &self,
-        node: Node<'t>,
-        depth: usize,
-    ) -> Option<(Vec<Node<'t>>, Vec<Node<'t>>)> {
+    fn deployment<'t>(&self, node: Node<'t>, depth: usize) -> Option<Deployment<'t>> {
         if self.doc.language != Language::Json || depth + 2 > crate::lower::MAX_DEPTH {
             return None;
         }
@@ -346,8 +345,15 @@ impl Ctx<'_, '_> {
 
     /// The unit of a freshly checked `node`: its findings, split among its template's
     /// resources when it is an inline deployment.
-    fn build(&self, node: Node<'_>, depth: usize, findings: Vec<Finding>) -> Unit {
-        let Some((parts, items)) = self.deployment(node, depth) else {
+    /// `deployment` is [`Ctx::deployment`] of `node`.
+    fn build<'t>(
+        &self,
+        node: Node<'t>,
+        deployment: Option<Deployment<'t>>,
+        depth: usize,
+        findings: Vec<Finding>,
+    ) -> Unit {
+        let Some((parts, items)) = deployment else {
             return Unit {
                 range: node.byte_range(),
                 findings,
@@ -367,7 +373,10 @@ impl Ctx<'_, '_> {
         let units = items
             .iter()
             .zip(per_item)
-            .map(|(item, fs)| (item.id(), self.build(*item, depth + 2, fs)))
+            .map(|(item, fs)| {
+                let deployment = self.deployment(*item, depth + 2);
+                (item.id(), self.build(*item, deployment, depth + 2, fs))
+            })
             .collect();
         Unit {
             range: node.byte_range(),

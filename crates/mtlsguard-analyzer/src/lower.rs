@@ -511,17 +511,15 @@ pub(crate) mod json {
         // Hot path of JSON lowering (several lookups per resource object): walk with one
         // cursor and compare raw key text, decoding only keys that contain escapes.
         let mut found = None;
-        let mut cursor = obj.walk();
-        let kids: Vec<Node<'t>> = obj.named_children(&mut cursor).collect();
-        for pair in kids.into_iter().flat_map(pairs_in) {
+        each_parsed(obj, "pair", |pair| {
             let (Some(k), Some(v)) = (
                 pair.child_by_field_name("key"),
                 pair.child_by_field_name("value"),
             ) else {
-                continue;
+                return;
             };
             if v.is_missing() || v.is_error() {
-                continue;
+                return;
             }
             let raw = text(doc, k);
             let matches = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
@@ -531,26 +529,29 @@ pub(crate) mod json {
             if matches {
                 found = Some(v);
             }
-        }
+        });
         found
     }
 
-    /// The pairs a child of an object stands for: itself if it is a pair, the pairs an
-    /// ERROR node holds (a missing comma makes tree-sitter-json wrap the pairs before it
-    /// in an ERROR; they parsed, so they count, as the spec's "syntax errors never stop
-    /// analysis of the parts that did parse" asks), nothing otherwise.
-    fn pairs_in(child: Node<'_>) -> Vec<Node<'_>> {
-        if child.kind() == "pair" {
-            return vec![child];
+    /// Calls `f` on each named child of `node` of `kind`, and on those directly inside its
+    /// ERROR children, in text order: a missing comma makes tree-sitter-json wrap the
+    /// members (or elements) before it in an ERROR; they parsed, so they count, as the
+    /// spec's "syntax errors never stop analysis of the parts that did parse" asks. A
+    /// callback rather than a collection: `member` is the hot path of JSON lowering.
+    fn each_parsed<'t>(node: Node<'t>, kind: &str, mut f: impl FnMut(Node<'t>)) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() == kind {
+                f(child);
+            } else if child.is_error() {
+                let mut inner = child.walk();
+                for c in child.named_children(&mut inner) {
+                    if c.kind() == kind {
+                        f(c);
+                    }
+                }
+            }
         }
-        if !child.is_error() {
-            return Vec::new();
-        }
-        let mut cursor = child.walk();
-        child
-            .named_children(&mut cursor)
-            .filter(|c| c.kind() == "pair")
-            .collect()
     }
 
     fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
@@ -609,14 +610,9 @@ pub(crate) mod json {
         Some((obj, units))
     }
 
-    /// Lowers one top-level resource (and what nests in it) against scope 0.
-    pub(crate) fn root_unit(doc: &Document<'_>, unit: Node<'_>, model: &mut Model) {
-        lower_resource(doc, unit, None, 0, model, 1);
-    }
-
     /// An inline deployment's template and its scope (pushed on `model`), for the
     /// deployment resource `obj` lowered at `depth` in `scope`.
-    fn deployment_scope<'t>(
+    pub(crate) fn deployment_scope<'t>(
         doc: &Document<'_>,
         obj: Node<'t>,
         scope: usize,
@@ -686,19 +682,7 @@ pub(crate) mod json {
         Some((parts, resource_items(resources)))
     }
 
-    /// Pushes the scope of the inline deployment `obj` (a template resource at `depth`,
-    /// as [`deployment_parts`] found it) and returns it.
-    pub(crate) fn push_deployment_scope(
-        doc: &Document<'_>,
-        obj: Node<'_>,
-        scope: usize,
-        model: &mut Model,
-        depth: usize,
-    ) -> Option<usize> {
-        deployment_scope(doc, obj, scope, model, depth).map(|(_, s)| s)
-    }
-
-    /// Lowers a template's resource `item` at `depth` in `scope`.
+    /// Lowers a resource `item` of a template (the file's too) at `depth` in `scope`.
     pub(crate) fn lower_item(
         doc: &Document<'_>,
         item: Node<'_>,
@@ -778,26 +762,13 @@ pub(crate) mod json {
     }
 
     /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
-    /// `resources` is an array, or (languageVersion 2.0) an object keyed by symbolic name.
     fn resource_items(list: Node<'_>) -> Vec<Node<'_>> {
         match list.kind() {
-            // A missing comma between two resources wraps the first in an ERROR: it
-            // parsed, so it counts (as pairs do, see `pairs_in`).
+            // A missing comma between two resources wraps the first in an ERROR.
             "array" => {
-                let mut cursor = list.walk();
-                let kids: Vec<Node<'_>> = list.named_children(&mut cursor).collect();
-                kids.into_iter()
-                    .flat_map(|c| match c.kind() {
-                        "object" => vec![c],
-                        _ if c.is_error() => {
-                            let mut cursor = c.walk();
-                            c.named_children(&mut cursor)
-                                .filter(|c| c.kind() == "object")
-                                .collect()
-                        }
-                        _ => Vec::new(),
-                    })
-                    .collect()
+                let mut items = Vec::new();
+                each_parsed(list, "object", |item| items.push(item));
+                items
             }
             "object" => children(list)
                 .filter(|c| c.kind() == "pair")
@@ -1035,26 +1006,24 @@ pub(crate) mod json {
     fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
         let mut props = Vec::new();
         if depth <= MAX_DEPTH {
-            let mut cursor = node.walk();
-            let kids: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-            for pair in kids.into_iter().flat_map(pairs_in) {
+            each_parsed(node, "pair", |pair| {
                 let (Some(k), Some(v)) = (
                     pair.child_by_field_name("key"),
                     pair.child_by_field_name("value"),
                 ) else {
-                    continue;
+                    return;
                 };
                 if k.is_missing() || v.is_missing() || v.is_error() {
-                    continue;
+                    return;
                 }
-                let Some(key) = string(doc, k) else { continue };
+                let Some(key) = string(doc, k) else { return };
                 props.push(Property {
                     key,
                     key_range: k.byte_range(),
                     range: pair.start_byte()..v.end_byte(),
                     value: lower_value(doc, v, depth + 1),
                 });
-            }
+            });
         }
         Object {
             range: node.byte_range(),
