@@ -188,10 +188,14 @@ pub fn declared_resource_starts(doc: &Document<'_>) -> Vec<usize> {
 /// deterministically (see [`parse_for_check`]).
 /// Fixes are only offered where they keep the text's syntax (see [`keep_clean_fixes`]).
 pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
-    let tree = parse_for_check(language, text);
-    let mut findings = analyze(&Document::new(language, text, &tree), settings);
-    if tree.root_node().has_error() {
-        keep_clean_fixes(language, text, settings, &mut findings);
+    let OneShot {
+        errors,
+        broken,
+        mut findings,
+    } = one_shot(language, text, Some(settings));
+    if broken && findings.iter().any(|f| f.fix.is_some()) {
+        let all = findings.clone();
+        drop_unclean_fixes(language, text, settings, (errors, &all), &mut findings);
     }
     findings
 }
@@ -199,12 +203,20 @@ pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<
 /// How many syntax errors `text` has, whatever the level of `syntax-error` and any
 /// suppression (the one-shot parse, as `check` reads files).
 pub fn syntax_error_count(language: Language, text: &str) -> usize {
-    one_shot(language, text, None).0
+    one_shot(language, text, None).errors
 }
 
-/// The one-shot parse of `text`: its syntax errors (raw, as [`syntax_error_count`]) and,
-/// given settings, its findings (fixes unchecked).
-fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> (usize, Vec<Finding>) {
+/// What the one-shot parse of `text` gives.
+struct OneShot {
+    /// Syntax errors, raw (as [`syntax_error_count`] counts them).
+    errors: usize,
+    /// The tree has errors, tolerated ones included.
+    broken: bool,
+    /// The findings, with settings given (fixes unchecked).
+    findings: Vec<Finding>,
+}
+
+fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> OneShot {
     let tree = parse_for_check(language, text);
     let doc = Document::new(language, text, &tree);
     let errors = if parse::gave_up(&tree, text) {
@@ -212,10 +224,11 @@ fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> (usi
     } else {
         syntax::errors(&doc, Level::Info).len()
     };
-    (
+    OneShot {
         errors,
-        settings.map(|s| analyze(&doc, s)).unwrap_or_default(),
-    )
+        broken: tree.root_node().has_error(),
+        findings: settings.map(|s| analyze(&doc, s)).unwrap_or_default(),
+    }
 }
 
 /// How many bytes of re-analysis [`keep_clean_fixes`] may spend on one text.
@@ -240,20 +253,37 @@ pub fn keep_clean_fixes(
     if findings.iter().all(|f| f.fix.is_none()) {
         return;
     }
+    let before = one_shot(language, text, Some(settings));
+    drop_unclean_fixes(
+        language,
+        text,
+        settings,
+        (before.errors, &before.findings),
+        findings,
+    );
+}
+
+/// [`keep_clean_fixes`] given the text's one-shot syntax errors and findings.
+fn drop_unclean_fixes(
+    language: Language,
+    text: &str,
+    settings: &Settings,
+    (errors, all): (usize, &[Finding]),
+    findings: &mut [Finding],
+) {
     let same = |all: &[Finding], f: &Finding| {
         all.iter()
             .filter(|g| g.rule == f.rule && g.message == f.message)
             .count()
     };
-    let (errors, all) = one_shot(language, text, Some(settings));
     let mut budget = FIX_CHECK_BUDGET;
     for f in findings.iter_mut().filter(|f| f.fix.is_some()) {
         let clean = budget >= text.len()
             && f.fix.as_ref().is_some_and(|fix| {
                 budget -= text.len();
                 apply_edits(text, &fix.edits).is_ok_and(|fixed| {
-                    let (errors_after, after) = one_shot(language, &fixed, Some(settings));
-                    errors_after <= errors && same(&after, f) < same(&all, f)
+                    let after = one_shot(language, &fixed, Some(settings));
+                    after.errors <= errors && same(&after.findings, f) < same(all, f)
                 })
             });
         if !clean {
