@@ -14,22 +14,14 @@ mod common;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mtlsguard_analyzer::{
-    Analyzer, Document, Language, NOT_ANALYZED, Settings, analyze, gave_up, parse, syntax_tree_dump,
+    Analyzer, Document, Language, NOT_ANALYZED, Settings, analyze, gave_up, parse, replace, syntax_tree_dump,
 };
-use tree_sitter::{InputEdit, Point};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     json: bool,
     initial: String,
     edits: Vec<(u16, u8, String)>,
-}
-
-fn point_at(text: &str, offset: usize) -> Point {
-    let before = &text.as_bytes()[..offset];
-    let row = before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    Point { row, column: offset - line_start }
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -50,18 +42,8 @@ fuzz_target!(|input: Input| {
     for (start, len, new) in input.edits.into_iter().take(64) {
         let start = floor_boundary(&text, start as usize);
         let end = floor_boundary(&text, start + len as usize);
-        let start_position = point_at(&text, start);
-        let old_end_position = point_at(&text, end);
-        text.replace_range(start..end, &new);
-        let new_end = start + new.len();
-        let edit = InputEdit {
-            start_byte: start,
-            old_end_byte: end,
-            new_end_byte: new_end,
-            start_position,
-            old_end_position,
-            new_end_position: point_at(&text, new_end),
-        };
+        let (new_text, edit) = replace(&text, start..end, &new);
+        text = new_text;
         // A placeholder tree (the parser gave up) must not be reused.
         let reuse = !gave_up(&tree, "x");
         tree.edit(&edit);

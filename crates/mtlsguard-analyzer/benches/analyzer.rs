@@ -26,8 +26,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use mtlsguard_analyzer::{Analyzer, Document, Language, Settings, analyze, analyze_text, parse};
-use tree_sitter::{InputEdit, Point, Tree};
+use mtlsguard_analyzer::{
+    Analyzer, Document, Language, Settings, analyze, analyze_text, parse, replace, undo,
+};
+use tree_sitter::{InputEdit, Tree};
 
 const LARGE_JSON: &str =
     "Azure+bicep-registry-modules/avm/ptn/aca-lza/hosting-environment/main.json";
@@ -102,25 +104,7 @@ fn mid_edit(text: &str) -> (String, InputEdit) {
     let at = (text.len() / 2..text.len())
         .find(|&i| i > 0 && b[i - 1].is_ascii_alphanumeric() && b[i].is_ascii_alphanumeric())
         .expect("a word after the middle");
-    let mut new = String::with_capacity(text.len() + 1);
-    new.push_str(&text[..at]);
-    new.push('x');
-    new.push_str(&text[at..]);
-    let row = b[..at].iter().filter(|&&c| c == b'\n').count();
-    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let start = Point { row, column };
-    let edit = InputEdit {
-        start_byte: at,
-        old_end_byte: at,
-        new_end_byte: at + 1,
-        start_position: start,
-        old_end_position: start,
-        new_end_position: Point {
-            row,
-            column: column + 1,
-        },
-    };
-    (new, edit)
+    replace(text, at..at, "x")
 }
 
 fn reparse(language: Language, new_text: &str, old: &Tree, edit: &InputEdit) -> Tree {
@@ -206,14 +190,7 @@ fn bench(c: &mut Criterion) {
         }
         // One Analyzer lives through the iterations, which alternately type the character
         // and delete it again: every iteration is one real keystroke on warm state.
-        let undo = InputEdit {
-            start_byte: edit.start_byte,
-            old_end_byte: edit.new_end_byte,
-            new_end_byte: edit.start_byte,
-            start_position: edit.start_position,
-            old_end_position: edit.new_end_position,
-            new_end_position: edit.start_position,
-        };
+        let undo = undo(&edit);
         let mut analyzer = Analyzer::new();
         analyzer.analyze(&doc, &settings);
         let mut current = (tree.clone(), false);

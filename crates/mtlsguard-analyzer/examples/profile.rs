@@ -12,8 +12,9 @@
 //! whole-file analysis).
 use std::time::Instant;
 
-use mtlsguard_analyzer::{Analyzer, Document, Settings, analyze, language_for_path, parse};
-use tree_sitter::{InputEdit, Point};
+use mtlsguard_analyzer::{
+    Analyzer, Document, Settings, analyze, language_for_path, parse, replace, undo,
+};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -31,29 +32,8 @@ fn main() {
     let at = (text.len() / 2..text.len())
         .find(|&i| i > 0 && b[i - 1].is_ascii_alphanumeric() && b[i].is_ascii_alphanumeric())
         .expect("a word after the middle");
-    let new_text = format!("{}x{}", &text[..at], &text[at..]);
-    let row = text[..at].matches('\n').count();
-    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let edit = InputEdit {
-        start_byte: at,
-        old_end_byte: at,
-        new_end_byte: at + 1,
-        start_position: Point { row, column },
-        old_end_position: Point { row, column },
-        new_end_position: Point {
-            row,
-            column: column + 1,
-        },
-    };
-
-    let undo = InputEdit {
-        start_byte: at,
-        old_end_byte: at + 1,
-        new_end_byte: at,
-        start_position: edit.start_position,
-        old_end_position: edit.new_end_position,
-        new_end_position: edit.start_position,
-    };
+    let (new_text, edit) = replace(&text, at..at, "x");
+    let undo = undo(&edit);
     let mut analyzer = Analyzer::new();
     analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
     let mut current = tree.clone();

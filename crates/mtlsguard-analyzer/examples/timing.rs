@@ -16,29 +16,10 @@ fn main() {
         let mid = (mid..)
             .find(|&i| text.is_char_boundary(i) && text.as_bytes()[i] == b' ')
             .unwrap();
-        let mut t2 = text.clone();
-        t2.insert(mid, ' ');
+        let (t2, edit) = replace(&text, mid..mid, " ");
         let mut old = tree.clone();
-        let pos = {
-            let line = text[..mid].matches('\n').count();
-            let col = mid - text[..mid].rfind('\n').map_or(0, |i| i + 1);
-            tree_sitter::Point {
-                row: line,
-                column: col,
-            }
-        };
         let t = Instant::now();
-        old.edit(&tree_sitter::InputEdit {
-            start_byte: mid,
-            old_end_byte: mid,
-            new_end_byte: mid + 1,
-            start_position: pos,
-            old_end_position: pos,
-            new_end_position: tree_sitter::Point {
-                row: pos.row,
-                column: pos.column + 1,
-            },
-        });
+        old.edit(&edit);
         let nt = parse(lang, &t2, Some(&old));
         let inc = t.elapsed();
         let t = Instant::now();

@@ -2,31 +2,17 @@
 
 use std::path::Path;
 
-use mtlsguard_analyzer::{Analyzer, Document, Finding, Language, Settings, analyze, parse};
+use mtlsguard_analyzer::{
+    Analyzer, Document, Finding, Language, Settings, analyze, parse, replace,
+};
 use proptest::prelude::*;
-use tree_sitter::{InputEdit, Point, Tree};
+use tree_sitter::Tree;
 
-fn point(text: &str, at: usize) -> Point {
-    let before = &text[..at];
-    let row = before.matches('\n').count();
-    let column = at - before.rfind('\n').map_or(0, |i| i + 1);
-    Point { row, column }
-}
-
-/// Replaces `range` of `text` by `new`, editing `tree` to match (as the server does).
+/// Replaces `start..old_end` of `text` by `new`, editing `tree` to match (as the server does).
 fn edit(text: &mut String, tree: &mut Tree, start: usize, old_end: usize, new: &str) {
-    let start_position = point(text, start);
-    let old_end_position = point(text, old_end);
-    text.replace_range(start..old_end, new);
-    let new_end = start + new.len();
-    tree.edit(&InputEdit {
-        start_byte: start,
-        old_end_byte: old_end,
-        new_end_byte: new_end,
-        start_position,
-        old_end_position,
-        new_end_position: point(text, new_end),
-    });
+    let (new_text, e) = replace(text, start..old_end, new);
+    *text = new_text;
+    tree.edit(&e);
 }
 
 fn fresh(lang: Language, text: &str, settings: &Settings) -> Vec<Finding> {
