@@ -72,162 +72,16 @@ pub(crate) mod bicep {
 
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
         model.scopes.push(Symbols::default());
-        let root = doc.tree.root_node();
-        // Clean statements come straight from the tree.
-        let mut covered = Vec::new();
-        let mut cursor = root.walk();
-        for child in root.named_children(&mut cursor) {
-            // Fragments of a broken statement also sit at the top level: only whole statements count.
-            if child.is_error() || child.has_error() || !is_statement(child.kind()) {
-                continue;
-            }
-            lower_statement(doc, child, model);
-            covered.push(child.byte_range());
-        }
-        let gave_up = crate::parse::gave_up(doc.tree, doc.text);
-        if covered.len() == root.named_child_count() && !gave_up {
+        if crate::parse::gave_up(doc.tree, doc.text) {
+            // Never a silent pass: say that the file was not analyzed.
+            model
+                .chunk_errors
+                .push(not_analyzed(doc.text, 0..doc.text.len()));
             return;
         }
-        // The grammar predates some Bicep syntax (`.?`, `!`, spread, imports, user types), and
-        // one unknown token can swallow the declarations after it into an ERROR node. Bicep
-        // declarations start at column 0, so every top-level chunk the tree did not parse
-        // cleanly is parsed again on its own: an error then costs only its own declaration.
-        let starts = chunk_starts(doc.text);
-        let mut index = None;
-        let mut patched = None;
-        for (i, &start) in starts.iter().enumerate() {
-            if covered.iter().any(|r| r.start <= start && start < r.end) {
-                continue;
-            }
-            let end = starts.get(i + 1).copied().unwrap_or(doc.text.len());
-            let index = index.get_or_insert_with(|| crate::LineIndex::new(doc.text));
-            let point = |at: usize| {
-                let line = index.line(at);
-                tree_sitter::Point {
-                    row: line,
-                    column: at - index.line_start(line),
-                }
-            };
-            let (from, to) = (point(start), point(end));
-            let Some(mut tree) =
-                crate::parse::parse_range(doc.language, doc.text, start..end, from, to)
-            else {
-                // Never a silent pass: say that this declaration was not analyzed.
-                model.chunk_errors.push(not_analyzed(doc.text, start..end));
-                continue;
-            };
-            if tree.root_node().has_error() {
-                let patched = patched.get_or_insert_with(|| patch_newer_syntax(doc.text));
-                if let Some(t) =
-                    crate::parse::parse_range(doc.language, patched, start..end, from, to)
-                    && !t.root_node().has_error()
-                {
-                    tree = t;
-                }
-            }
-            // Nodes of a tree parsed from the patched text still index the original text:
-            // the patch keeps every byte offset.
-            let sub = Document {
-                tree: &tree,
-                ..*doc
-            };
-            lower_statements(&sub, tree.root_node(), model, 0);
-            if gave_up {
-                // No whole-file tree to report syntax errors from: report the chunks'.
-                model
-                    .chunk_errors
-                    .extend(crate::syntax::errors(&sub, crate::Level::Info));
-            }
-        }
-    }
-
-    /// Rewrites what trips the grammar into text it reads, byte for byte the same length:
-    /// newer operators (`a.?b` → `a._b`, `a[?0]` → `a[ 0]`, `a!.b` → `a .b`), and `//` or
-    /// `/*` inside a string literal, which the grammar's lexer takes for a comment start
-    /// (`'//'`). Lowering reads the original text, so string values are unchanged, and
-    /// what the operators stood for is an expression either way.
-    fn patch_newer_syntax(text: &str) -> String {
-        let mut b = text.as_bytes().to_vec();
-        let mut i = 0;
-        while i < b.len() {
-            if let Some(end) = crate::syntax::comment_end(&b, i) {
-                i = end;
-                continue;
-            }
-            match b[i] {
-                b'\'' if b[i..].starts_with(b"'''") => {
-                    i += 3;
-                    while i < b.len() && !b[i..].starts_with(b"'''") {
-                        i += 1;
-                    }
-                    i += 2;
-                }
-                b'\'' => {
-                    i += 1;
-                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                        if b[i] == b'\\' {
-                            i += 1;
-                        } else if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
-                            b[i] = b'_';
-                        }
-                        i += 1;
-                    }
-                }
-                b'.' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b'_',
-                b'[' if b.get(i + 1) == Some(&b'?') => b[i + 1] = b' ',
-                b'!' if matches!(b.get(i + 1), Some(b'.' | b'['))
-                    && i > 0
-                    && (b[i - 1].is_ascii_alphanumeric()
-                        || matches!(b[i - 1], b')' | b']' | b'_')) =>
-                {
-                    b[i] = b' ';
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
-        String::from_utf8(b).unwrap_or_else(|_| text.to_owned())
-    }
-
-    /// Offsets of the lines that start a top-level declaration (keyword at column 0).
-    fn chunk_starts(text: &str) -> Vec<usize> {
-        const KEYWORDS: [&str; 14] = [
-            "resource ",
-            "param ",
-            "var ",
-            "module ",
-            "output ",
-            "type ",
-            "func ",
-            "import ",
-            "metadata ",
-            "targetScope",
-            "using ",
-            "extension ",
-            "provider ",
-            "@",
-        ];
-        let mut out = Vec::new();
-        let mut offset = 0;
-        let mut in_multiline = false;
-        for line in text.split_inclusive('\n') {
-            if !in_multiline && KEYWORDS.iter().any(|k| line.starts_with(k)) {
-                // Decorators belong to the declaration below them: one chunk for both.
-                if !(out.last().is_some_and(|&prev: &usize| {
-                    text[prev..offset]
-                        .lines()
-                        .all(|l| l.starts_with('@') || l.trim().is_empty())
-                })) {
-                    out.push(offset);
-                }
-            }
-            if line.matches("'''").count() % 2 == 1 {
-                in_multiline = !in_multiline;
-            }
-            offset += line.len();
-        }
-        out
+        // A declaration with a syntax error inside still counts for what did parse, and
+        // error recovery can leave whole declarations inside a top-level ERROR node.
+        lower_statements(doc, doc.tree.root_node(), model, 0);
     }
 
     pub(crate) fn is_statement(kind: &str) -> bool {
@@ -345,7 +199,7 @@ pub(crate) mod bicep {
             Object {
                 range: body.byte_range(),
                 props: Vec::new(),
-                has_error: false,
+                incomplete: false,
             }
         };
         // Nested resources live in the body as `object_property > resource_declaration`.
@@ -414,8 +268,8 @@ pub(crate) mod bicep {
         if node.has_error() {
             return None;
         }
-        // A multi-line string drops the line break right after its opening quotes.
-        if text(doc, node).starts_with("'''")
+        // A multi-line string (`'''`, `$'''`) drops the line break right after its opening quotes.
+        if text(doc, node).trim_start_matches('$').starts_with("'''")
             && let Some(rest) = out.strip_prefix("\r\n").or_else(|| out.strip_prefix('\n'))
         {
             return Some(rest.to_owned());
@@ -440,14 +294,10 @@ pub(crate) mod bicep {
             "null" => ValueKind::Null,
             "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
-            "array" => array(
-                doc,
-                node,
-                children(node)
-                    .filter(|c| c.kind() != "decorators")
-                    .map(|c| lower_value(doc, c, depth + 1))
-                    .collect(),
-            ),
+            "array" => match array_items(doc, node, depth) {
+                Some(items) => array(doc, node, items),
+                None => ValueKind::Expr,
+            },
             _ => ValueKind::Expr,
         };
         Value { range, kind }
@@ -455,36 +305,80 @@ pub(crate) mod bicep {
 
     pub(crate) fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
         let mut props = Vec::new();
+        let mut incomplete = crate::syntax::has_real_error(doc, node);
         if depth <= MAX_DEPTH {
-            for prop in children(node).filter(|c| c.kind() == "object_property") {
-                let mut named = children(prop);
-                let Some(key_node) = named.next() else {
-                    continue;
-                };
-                let key = match key_node.kind() {
-                    "identifier" | "compatible_identifier" => text(doc, key_node).to_owned(),
-                    "string" => match literal_string(doc, key_node) {
-                        Some(k) => k,
-                        None => continue,
+            for member in children(node) {
+                match member.kind() {
+                    "object_property" => props.extend(property(doc, member, depth)),
+                    "spread_expression" => match spread_operand(member) {
+                        // `...{ a: 1 }`: its keys, in order (a later key wins).
+                        Some(inner) if inner.kind() == "object" => {
+                            let spread = lower_object(doc, inner, depth + 1);
+                            incomplete |= spread.incomplete;
+                            props.extend(spread.props);
+                        }
+                        // An unknown object may set any key: the keys before it are
+                        // undecidable, those after it still decide.
+                        _ => {
+                            for p in &mut props {
+                                p.value.kind = ValueKind::Expr;
+                            }
+                            incomplete = true;
+                        }
                     },
-                    _ => continue, // nested resource declarations, decorators
-                };
-                let Some(value_node) = named.next() else {
-                    continue;
-                };
-                props.push(Property {
-                    key,
-                    key_range: key_node.byte_range(),
-                    range: prop.start_byte()..value_node.end_byte(),
-                    value: lower_value(doc, value_node, depth + 1),
-                });
+                    _ => {} // decorators, nested resource declarations
+                }
             }
         }
         Object {
             range: node.byte_range(),
             props,
-            has_error: crate::syntax::has_real_error(doc, node),
+            incomplete,
         }
+    }
+
+    fn property(doc: &Document<'_>, prop: Node<'_>, depth: usize) -> Option<Property> {
+        let mut named = children(prop);
+        let key_node = named.next()?;
+        let key = match key_node.kind() {
+            "identifier" => text(doc, key_node).to_owned(),
+            "string" => literal_string(doc, key_node)?,
+            _ => return None, // a nested resource declaration
+        };
+        let value_node = named.next()?;
+        Some(Property {
+            key,
+            key_range: key_node.byte_range(),
+            range: prop.start_byte()..value_node.end_byte(),
+            value: lower_value(doc, value_node, depth + 1),
+        })
+    }
+
+    /// The operand of `...x`, through parentheses: `...({ a: 1 })` spreads an object.
+    fn spread_operand(spread: Node<'_>) -> Option<Node<'_>> {
+        let mut operand = children(spread).next()?;
+        while operand.kind() == "parenthesized_expression" {
+            operand = children(operand).next()?;
+        }
+        Some(operand)
+    }
+
+    /// An array's items: spreads of array literals contribute their items; a spread of
+    /// anything else makes the array unknown (`None`).
+    fn array_items(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Option<Vec<Value>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut items = Vec::new();
+        for item in children(node).filter(|c| c.kind() != "decorators") {
+            if item.kind() != "spread_expression" {
+                items.push(lower_value(doc, item, depth + 1));
+                continue;
+            }
+            let inner = spread_operand(item).filter(|n| n.kind() == "array")?;
+            items.extend(array_items(doc, inner, depth + 1)?);
+        }
+        Some(items)
     }
 }
 
@@ -846,7 +740,7 @@ pub(crate) mod json {
             Object {
                 range: obj.byte_range(),
                 props: Vec::new(),
-                has_error: false,
+                incomplete: false,
             }
         };
         model.resources.push(Resource {
@@ -1028,7 +922,7 @@ pub(crate) mod json {
         Object {
             range: node.byte_range(),
             props,
-            has_error: crate::syntax::has_real_error(doc, node),
+            incomplete: crate::syntax::has_real_error(doc, node),
         }
     }
 }

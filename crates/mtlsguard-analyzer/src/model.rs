@@ -37,9 +37,10 @@ pub struct Object {
     /// From `{` through `}`.
     pub range: Range<usize>,
     pub props: Vec<Property>,
-    /// Some text inside did not parse. A property may hide in it, so its absence from
+    /// Keys may exist that `props` does not show: some text inside did not parse, or a
+    /// spread of an unknown object may set any key. Then a property's absence from
     /// `props` proves nothing: no "missing" finding may rest on this object.
-    pub has_error: bool,
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -218,7 +218,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     pub fn missing(&mut self, path: &[&str], message: String, insert: Option<NewValue>) {
         let (located, deepest) = self.locate_missing(path);
         // Where the property would sit did not parse cleanly, it may be in the error.
-        if deepest.is_some_and(|(obj, _)| obj.has_error) {
+        if deepest.is_some_and(|(obj, _)| obj.incomplete) {
             return;
         }
         // A key differing only in case (`ClientCertEnabled`) is not the property, but

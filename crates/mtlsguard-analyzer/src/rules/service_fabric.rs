@@ -15,7 +15,7 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     };
     // A list hidden in text that did not parse may well be non-empty.
     let holder = props.unwrap_or(&ctx.res.body);
-    if holder.has_error && LISTS.iter().any(|k| holder.get(k).is_none()) {
+    if holder.incomplete && LISTS.iter().any(|k| holder.get(k).is_none()) {
         return;
     }
     let mut related = Vec::new();
