@@ -43,8 +43,8 @@ fn children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 
 /// An array of the elements that parsed. When nothing parsed but something is there, it
 /// is unknown, not empty: `[ <garbage> ]` must not read as an empty list.
-fn array(doc: &Document<'_>, node: Node<'_>, items: Vec<Value>) -> ValueKind {
-    if items.is_empty() && crate::syntax::has_real_error(doc, node) {
+fn array(node: Node<'_>, items: Vec<Value>) -> ValueKind {
+    if items.is_empty() && node.has_error() {
         ValueKind::Expr
     } else {
         ValueKind::Array(items)
@@ -295,7 +295,7 @@ pub(crate) mod bicep {
             "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
             "array" => match array_items(doc, node, depth) {
-                Some(items) => array(doc, node, items),
+                Some(items) => array(node, items),
                 None => ValueKind::Expr,
             },
             _ => ValueKind::Expr,
@@ -305,7 +305,7 @@ pub(crate) mod bicep {
 
     pub(crate) fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
         let mut props = Vec::new();
-        let mut incomplete = crate::syntax::has_real_error(doc, node);
+        let mut incomplete = node.has_error();
         if depth <= MAX_DEPTH {
             for member in children(node) {
                 match member.kind() {
@@ -754,31 +754,6 @@ pub(crate) mod json {
         });
     }
 
-    /// The text between the quotes of a string node that tree-sitter-json rejected only
-    /// because it spans lines: Azure's parser accepts raw line breaks in strings (multi-line
-    /// expressions are common), so such a string is a string, not a syntax error.
-    pub(crate) fn multiline_string<'a>(doc: &Document<'a>, node: Node<'_>) -> Option<&'a str> {
-        if node.kind() != "string" || !node.has_error() {
-            return None;
-        }
-        let inner = text(doc, node).strip_prefix('"')?.strip_suffix('"')?;
-        if !inner.contains(['\n', '\r']) {
-            return None;
-        }
-        // Every quote inside must be escaped, the closing one must not be: otherwise the
-        // node spans more than one string (or none), and the error is real.
-        let mut escaped = false;
-        for c in inner.chars() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => return None,
-                _ => {}
-            }
-        }
-        (!escaped).then_some(inner)
-    }
-
     /// Decodes JSON string text between the quotes (escapes, raw line breaks kept);
     /// `None` for a malformed escape.
     fn unescape(inner: &str) -> Option<String> {
@@ -829,9 +804,6 @@ pub(crate) mod json {
     /// Decodes a JSON string node (escapes included); `None` if malformed. Decoded from
     /// the text: the grammar splits `\u0069` into an escape `\u` and content `0069`.
     pub(crate) fn string(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
-        if let Some(inner) = multiline_string(doc, node) {
-            return unescape(inner);
-        }
         if node.kind() != "string" || node.has_error() {
             return None;
         }
@@ -855,7 +827,6 @@ pub(crate) mod json {
             "null" => ValueKind::Null,
             "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
             "array" => array(
-                doc,
                 node,
                 children(node)
                     .map(|c| lower_value(doc, c, depth + 1))
@@ -922,7 +893,7 @@ pub(crate) mod json {
         Object {
             range: node.byte_range(),
             props,
-            incomplete: crate::syntax::has_real_error(doc, node),
+            incomplete: node.has_error(),
         }
     }
 }

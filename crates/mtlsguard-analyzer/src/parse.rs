@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use tree_sitter::{ParseOptions, Parser, Point, Tree};
+use tree_sitter::{ParseOptions, Parser, Tree};
 
 /// The two source languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,7 +14,7 @@ impl Language {
     pub fn ts_language(self) -> tree_sitter::Language {
         match self {
             Language::Bicep => mtlsguard_grammar_bicep::LANGUAGE.into(),
-            Language::Json => tree_sitter_json::LANGUAGE.into(),
+            Language::Json => mtlsguard_grammar_json::LANGUAGE.into(),
         }
     }
 

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use tree_sitter::{Node, Tree};
 
-use crate::parse::{Document, Language};
+use crate::parse::Document;
 use crate::{Finding, Level, SYNTAX_ERROR};
 
 /// At most this many syntax errors are reported per document (garbage input has thousands).
@@ -23,11 +23,9 @@ pub(crate) fn errors(doc: &Document<'_>, level: Level) -> Vec<Finding> {
         let mut descend = node.has_error();
         if node.is_error() || node.is_missing() {
             descend = false;
-            if !tolerated(doc, node) {
-                out.push(finding(doc, node, level));
-                if out.len() >= MAX_ERRORS {
-                    break;
-                }
+            out.push(finding(doc, node, level));
+            if out.len() >= MAX_ERRORS {
+                break;
             }
         }
         if descend && cursor.goto_first_child() {
@@ -40,82 +38,6 @@ pub(crate) fn errors(doc: &Document<'_>, level: Level) -> Vec<Finding> {
         }
     }
     out
-}
-
-/// Whether `node` contains a syntax error that is reported (not a tolerated one).
-pub(crate) fn has_real_error(doc: &Document<'_>, node: Node<'_>) -> bool {
-    if !node.has_error() {
-        return false;
-    }
-    let mut cursor = node.walk();
-    // Only branches that contain errors are entered, so this stays cheap.
-    'walk: loop {
-        let n = cursor.node();
-        if n.is_error() || n.is_missing() {
-            if !tolerated(doc, n) {
-                return true;
-            }
-        } else if n.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                break 'walk;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    false
-}
-
-/// Whether an error node is only a trailing comma or a line break inside a string, which
-/// tree-sitter-json rejects but Azure's template parser accepts (spec section 1):
-/// reporting them would be noise.
-fn tolerated(doc: &Document<'_>, node: Node<'_>) -> bool {
-    if doc.language != Language::Json {
-        return false;
-    }
-    if node.is_error()
-        && node
-            .parent()
-            .is_some_and(|p| crate::lower::json::multiline_string(doc, p).is_some())
-    {
-        return true;
-    }
-    let closes_next = |at: usize| matches!(next_significant(doc.text, at), Some(b'}' | b']'));
-    // The comma before the error node must be a separator, not a second stray comma.
-    let mut prev = node.prev_sibling();
-    while prev.is_some_and(|p| p.kind() == "comment") {
-        prev = prev.and_then(|p| p.prev_sibling());
-    }
-    let after_value = prev.is_some_and(|p| p.kind() != "," && !p.is_error());
-    if node.is_missing() {
-        // `[1, 2,]` parses as a MISSING value after the comma.
-        return node.byte_range().is_empty()
-            && prev.is_some_and(|p| p.kind() == ",")
-            && closes_next(node.end_byte());
-    }
-    // `{"a": 1,}` parses as an ERROR holding just the comma.
-    doc.text.get(node.byte_range()) == Some(",") && after_value && closes_next(node.end_byte())
-}
-
-/// The first byte after `at` that is neither blank nor inside a comment.
-fn next_significant(text: &str, mut at: usize) -> Option<u8> {
-    let b = text.as_bytes();
-    loop {
-        match b.get(at)? {
-            c if c.is_ascii_whitespace() => at += 1,
-            &c => match comment_end(b, at) {
-                Some(end) => at = end,
-                None => return Some(c),
-            },
-        }
-    }
 }
 
 /// Where the `//` or `/*` comment starting at `i` ends: at the `\n` closing a line
