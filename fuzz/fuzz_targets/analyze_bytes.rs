@@ -1,5 +1,5 @@
 //! (a) Arbitrary bytes analyzed as Bicep and as ARM JSON, through both the one-shot
-//! (`parse_for_check`) and the whole-tree (`parse`) paths.
+//! (`analyze_text`) and the editor's (`parse` + `analyze`) paths.
 #![no_main]
 
 #[path = "common.rs"]

@@ -9,7 +9,7 @@
 //! Names: `<file>/<step>`, where the step is one of
 //! - `floor_newlines`: count `\n` in the text (one pass over the bytes);
 //! - `floor_serde_json`: `serde_json::from_str::<Value>` (JSON only);
-//! - `parse_full`: tree-sitter parse from scratch (`parse(lang, text, None)`);
+//! - `parse_full`: tree-sitter parse from scratch (`parse(lang, text, None).into_tree().expect("parsed in time")`);
 //! - `analyze_only`: model + rules + suppressions on an existing tree;
 //! - `analyze_full`: `parse_full` + `analyze_only` (what the server does on open);
 //! - `check_analyze_text`: the CLI's deterministic path (`analyze_text`; Bicep is parsed
@@ -111,6 +111,8 @@ fn reparse(language: Language, new_text: &str, old: &Tree, edit: &InputEdit) -> 
     let mut edited = old.clone();
     edited.edit(edit);
     parse(language, new_text, Some(&edited))
+        .into_tree()
+        .expect("parsed in time")
 }
 
 fn bench(c: &mut Criterion) {
@@ -149,13 +151,23 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| serde_json::from_str::<serde_json::Value>(text).expect("valid JSON"))
             });
         }
-        g.bench_function("parse_full", |b| b.iter(|| parse(language, text, None)));
-        let tree = parse(language, text, None);
+        g.bench_function("parse_full", |b| {
+            b.iter(|| {
+                parse(language, text, None)
+                    .into_tree()
+                    .expect("parsed in time")
+            })
+        });
+        let tree = parse(language, text, None)
+            .into_tree()
+            .expect("parsed in time");
         let doc = Document::new(language, text, &tree);
         g.bench_function("analyze_only", |b| b.iter(|| analyze(&doc, &settings)));
         g.bench_function("analyze_full", |b| {
             b.iter(|| {
-                let tree = parse(language, text, None);
+                let tree = parse(language, text, None)
+                    .into_tree()
+                    .expect("parsed in time");
                 analyze(&Document::new(language, text, &tree), &settings)
             })
         });
@@ -166,7 +178,9 @@ fn bench(c: &mut Criterion) {
         let (new_text, edit) = mid_edit(text);
         // Sanity: the incremental result is the full one.
         let inc = reparse(language, &new_text, &tree, &edit);
-        let full = parse(language, &new_text, None);
+        let full = parse(language, &new_text, None)
+            .into_tree()
+            .expect("parsed in time");
         assert_eq!(
             inc.root_node().to_sexp(),
             full.root_node().to_sexp(),
@@ -216,7 +230,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function("edit_full", |b| {
             b.iter(|| {
-                let t = parse(language, &new_text, None);
+                let t = parse(language, &new_text, None)
+                    .into_tree()
+                    .expect("parsed in time");
                 analyze(&Document::new(language, &new_text, &t), &settings)
             })
         });

@@ -26,7 +26,9 @@ fn main() {
     let text = std::fs::read_to_string(path).expect("readable UTF-8 file");
     let lang = language_for_path(path).expect(".bicep or .json");
     let settings = Settings::default();
-    let tree = parse(lang, &text, None);
+    let tree = parse(lang, &text, None)
+        .into_tree()
+        .expect("parsed in time");
 
     let b = text.as_bytes();
     let at = (text.len() / 2..text.len())
@@ -42,7 +44,11 @@ fn main() {
     let mut sink = 0usize;
     for i in 0..n {
         sink += match step.as_str() {
-            "parse" => parse(lang, &text, None).root_node().child_count(),
+            "parse" => parse(lang, &text, None)
+                .into_tree()
+                .expect("parsed in time")
+                .root_node()
+                .child_count(),
             "analyze" => analyze(&Document::new(lang, &text, &tree), &settings).len(),
             "edit" => {
                 let (t, e) = if i % 2 == 0 {
@@ -52,7 +58,9 @@ fn main() {
                 };
                 let mut old = current.clone();
                 old.edit(e);
-                current = parse(lang, t, Some(&old));
+                current = parse(lang, t, Some(&old))
+                    .into_tree()
+                    .expect("parsed in time");
                 analyzer
                     .analyze(&Document::new(lang, t, &current), &settings)
                     .len()
@@ -60,7 +68,9 @@ fn main() {
             "reparse" | "edit-full-analysis" => {
                 let mut old = tree.clone();
                 old.edit(&edit);
-                let new = parse(lang, &new_text, Some(&old));
+                let new = parse(lang, &new_text, Some(&old))
+                    .into_tree()
+                    .expect("parsed in time");
                 if step == "edit-full-analysis" {
                     analyze(&Document::new(lang, &new_text, &new), &settings).len()
                 } else {

@@ -5,7 +5,9 @@ fn main() {
         let text = std::fs::read_to_string(&path).unwrap();
         let lang = language_for_path(&path).unwrap();
         let t = Instant::now();
-        let tree = parse(lang, &text, None);
+        let tree = parse(lang, &text, None)
+            .into_tree()
+            .expect("parsed in time");
         let parse_t = t.elapsed();
         let t = Instant::now();
         let mut analyzer = Analyzer::new();
@@ -20,7 +22,9 @@ fn main() {
         let mut old = tree.clone();
         let t = Instant::now();
         old.edit(&edit);
-        let nt = parse(lang, &t2, Some(&old));
+        let nt = parse(lang, &t2, Some(&old))
+            .into_tree()
+            .expect("parsed in time");
         let inc = t.elapsed();
         let t = Instant::now();
         let f2 = analyzer.analyze(&Document::new(lang, &t2, &nt), &Settings::default());

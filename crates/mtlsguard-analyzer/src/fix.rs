@@ -188,24 +188,22 @@ pub(crate) fn insert_property(
     let edits = insert_edits(doc, scope, obj, key, value);
     // Never an edit inside a comment or a string (found by fuzzing: an unclosed block
     // comment swallowed the rest of an object, and the insert vanished into it).
-    if !crate::parse::gave_up(doc.tree, doc.text) {
-        let root = doc.tree.root_node();
-        let inside = |at: usize| {
-            root.descendant_for_byte_range(at, at).is_some_and(|n| {
-                // A line comment's node may take in the `\r` of a CRLF: it ends where its
-                // visible text ends.
-                let seen = doc
-                    .text
-                    .get(n.byte_range())
-                    .map_or(0, |t| t.trim_end().len());
-                n.start_byte() < at
-                    && at < n.start_byte() + seen
-                    && (n.kind() == "comment" || n.kind().contains("string"))
-            })
-        };
-        if edits.iter().any(|e| inside(e.range.start)) {
-            return None;
-        }
+    let root = doc.tree.root_node();
+    let inside = |at: usize| {
+        root.descendant_for_byte_range(at, at).is_some_and(|n| {
+            // A line comment's node may take in the `\r` of a CRLF: it ends where its
+            // visible text ends.
+            let seen = doc
+                .text
+                .get(n.byte_range())
+                .map_or(0, |t| t.trim_end().len());
+            n.start_byte() < at
+                && at < n.start_byte() + seen
+                && (n.kind() == "comment" || n.kind().contains("string"))
+        })
+    };
+    if edits.iter().any(|e| inside(e.range.start)) {
+        return None;
     }
     Some(edits)
 }

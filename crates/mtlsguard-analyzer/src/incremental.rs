@@ -144,7 +144,7 @@ impl Analyzer {
             let findings = rules::run(doc, &model, settings);
             self.reused = 0;
             self.checked = model.resources.len();
-            return crate::finish(doc, settings, findings, model.chunk_errors);
+            return crate::finish(doc, settings, findings);
         };
         let key = Key {
             language: doc.language,
@@ -204,7 +204,7 @@ impl Analyzer {
         self.tree = Some(doc.tree.clone());
         self.reused = stats.reused;
         self.checked = stats.checked;
-        crate::finish(doc, settings, findings, Vec::new())
+        crate::finish(doc, settings, findings)
     }
 
     /// How many top-level resources the last call reused and checked afresh.
@@ -390,9 +390,6 @@ impl Ctx<'_, '_> {
 }
 
 fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
-    if crate::parse::gave_up(doc.tree, doc.text) {
-        return None;
-    }
     let root = doc.tree.root_node();
     match doc.language {
         Language::Bicep => {

@@ -20,8 +20,7 @@ pub use fix::{apply_edits, fix_all, fix_plan};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use parse::{
-    Document, Language, gave_up, is_arm_template, language_for_path, parse, parse_for_check,
-    parse_with,
+    Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,
 };
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
@@ -32,8 +31,8 @@ pub const SYNTAX_ERROR: &str = "syntax-error";
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 /// Rule id of the file-level problems (not UTF-8, too large).
 pub const FILE_ERROR: &str = "file-error";
-/// The message of the syntax error that says a part was not analyzed (the parser's time
-/// budget ran out), so that callers hiding syntax errors can keep this one.
+/// The message of the syntax error that says a text was not analyzed (the parser's time
+/// budget ran out: [`not_analyzed`]), so that callers hiding syntax errors can keep this one.
 pub const NOT_ANALYZED: &str =
     "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed";
 
@@ -149,21 +148,12 @@ pub fn analyze(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
 }
 
 /// Adds syntax errors, applies suppressions, sorts: what every analysis ends with.
-fn finish(
-    doc: &Document<'_>,
-    settings: &Settings,
-    mut findings: Vec<Finding>,
-    chunk_errors: Vec<Finding>,
-) -> Vec<Finding> {
-    // Syntax errors first, so a directive can suppress them like any finding (useful for
-    // newer Bicep syntax the grammar cannot read) and is not reported unused.
+fn finish(doc: &Document<'_>, settings: &Settings, mut findings: Vec<Finding>) -> Vec<Finding> {
+    // Syntax errors first, so a directive can suppress them like any finding and is not
+    // reported unused.
     let level = settings.level(SYNTAX_ERROR);
     if level != Level::Off {
-        if gave_up(doc.tree, doc.text) {
-            findings.extend(chunk_errors.into_iter().map(|f| Finding { level, ..f }));
-        } else {
-            findings.extend(syntax::errors(doc, level));
-        }
+        findings.extend(syntax::errors(doc, level));
     }
     suppress::apply(doc, settings, &mut findings);
     findings.sort_by(|a, b| {
@@ -230,8 +220,26 @@ pub fn undo(edit: &tree_sitter::InputEdit) -> tree_sitter::InputEdit {
     }
 }
 
-/// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`
-/// deterministically (see [`parse_for_check`]).
+/// What analysis reports for a text the parser ran out of time on ([`Parsed::OutOfTime`]):
+/// one syntax error on its first line saying it was not analyzed, never a silent pass
+/// (none while `syntax-error` is off).
+pub fn not_analyzed(text: &str, settings: &Settings) -> Vec<Finding> {
+    let level = settings.level(SYNTAX_ERROR);
+    if level == Level::Off {
+        return Vec::new();
+    }
+    let first_line = text.find(['\n', '\r']).unwrap_or(text.len());
+    vec![Finding {
+        rule: SYNTAX_ERROR,
+        level,
+        message: NOT_ANALYZED.into(),
+        range: 0..first_line,
+        related: Vec::new(),
+        fix: None,
+    }]
+}
+
+/// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`.
 /// Fixes are only offered where they keep the text's syntax (see [`keep_clean_fixes`]).
 pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
     let OneShot {
@@ -263,15 +271,16 @@ struct OneShot {
 }
 
 fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> OneShot {
-    let tree = parse_for_check(language, text);
-    let doc = Document::new(language, text, &tree);
-    let errors = if parse::gave_up(&tree, text) {
-        1
-    } else {
-        syntax::errors(&doc, Level::Info).len()
+    let Parsed::Tree(tree) = parse(language, text, None) else {
+        return OneShot {
+            errors: 1,
+            broken: true,
+            findings: settings.map(|s| not_analyzed(text, s)).unwrap_or_default(),
+        };
     };
+    let doc = Document::new(language, text, &tree);
     OneShot {
-        errors,
+        errors: syntax::errors(&doc, Level::Info).len(),
         broken: tree.root_node().has_error(),
         findings: settings.map(|s| analyze(&doc, s)).unwrap_or_default(),
     }

@@ -51,34 +51,11 @@ fn array(node: Node<'_>, items: Vec<Value>) -> ValueKind {
     }
 }
 
-/// The syntax error reported where the parser gave up (its time budget ran out: text
-/// nested or broken beyond what it can parse in time), on the first line of `range`.
-fn not_analyzed(text: &str, range: std::ops::Range<usize>) -> crate::Finding {
-    let first_line = text[range.clone()]
-        .find(['\n', '\r'])
-        .unwrap_or(range.len());
-    crate::Finding {
-        rule: crate::SYNTAX_ERROR,
-        level: crate::Level::Info,
-        message: crate::NOT_ANALYZED.into(),
-        range: range.start..range.start + first_line,
-        related: Vec::new(),
-        fix: None,
-    }
-}
-
 pub(crate) mod bicep {
     use super::*;
 
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
         model.scopes.push(Symbols::default());
-        if crate::parse::gave_up(doc.tree, doc.text) {
-            // Never a silent pass: say that the file was not analyzed.
-            model
-                .chunk_errors
-                .push(not_analyzed(doc.text, 0..doc.text.len()));
-            return;
-        }
         // A declaration with a syntax error inside still counts for what did parse, and
         // error recovery can leave whole declarations inside a top-level ERROR node.
         lower_statements(doc, doc.tree.root_node(), model, 0);
@@ -386,13 +363,6 @@ pub(crate) mod json {
     use super::*;
 
     pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
-        if crate::parse::gave_up(doc.tree, doc.text) {
-            // Never a silent pass: say that the file was not analyzed.
-            model
-                .chunk_errors
-                .push(not_analyzed(doc.text, 0..doc.text.len()));
-            return;
-        }
         let root = doc.tree.root_node();
         let Some(obj) = children(root).find(|c| c.kind() == "object") else {
             return;
@@ -906,7 +876,9 @@ mod tests {
     /// Decodes the JSON string literal `src` as the analyzer does.
     fn decode(src: &str) -> Option<String> {
         let text = format!("{{\"k\": {src}}}");
-        let tree = parse(Language::Json, &text, None);
+        let tree = parse(Language::Json, &text, None)
+            .into_tree()
+            .expect("parsed in time");
         let doc = Document::new(Language::Json, &text, &tree);
         let value = tree
             .root_node()

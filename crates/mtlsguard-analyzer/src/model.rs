@@ -128,8 +128,6 @@ pub struct Symbols {
 pub struct Model {
     pub resources: Vec<Resource>,
     pub scopes: Vec<Symbols>,
-    /// Syntax errors of the declaration-by-declaration parse, when there is no whole tree.
-    pub chunk_errors: Vec<crate::Finding>,
 }
 
 /// A literal reached from a property value, possibly through params/vars.

@@ -62,40 +62,49 @@ fn with_parser<R>(language: Language, f: impl FnOnce(&mut Parser) -> R) -> R {
     })
 }
 
-/// How long one parse may take before the parser gives up. tree-sitter's error recovery
-/// can go superlinear on badly broken input (seconds for some of the Bicep compiler's own
-/// invalid test files); past this budget the analyzer falls back to parsing declaration by
-/// declaration (see `lower`), so a hostile file costs a bounded time.
+/// How long one parse may take before the parser gives up: a bound on what a hostile
+/// text can cost. Real files are far below it (error recovery on 50 KB of shuffled Bicep
+/// takes ~30 ms), so in practice it never decides a result.
 fn budget(len: usize) -> Duration {
     Duration::from_millis(500) + Duration::from_micros(len as u64 / 2)
 }
 
-fn parse_budgeted<T: AsRef<[u8]>>(
-    parser: &mut Parser,
-    read: &mut impl FnMut(usize) -> T,
-    old_tree: Option<&Tree>,
-    budget: Duration,
-) -> Option<Tree> {
-    let start = Instant::now();
-    let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
-    let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
-    let tree = parser.parse_with_options(
-        &mut read,
-        old_tree,
-        Some(ParseOptions::new().progress_callback(&mut cancel)),
-    );
-    if tree.is_none() {
-        parser.reset();
+/// What parsing a text gave.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    /// The whole text was read; its syntax errors, if any, are nodes of the tree.
+    Tree(Tree),
+    /// The parser's time budget ran out first: nothing is known of the text (it is
+    /// reported as not analyzed, see [`crate::not_analyzed`]), and the next parse of it
+    /// starts afresh.
+    OutOfTime,
+}
+
+impl Parsed {
+    pub fn tree(&self) -> Option<&Tree> {
+        match self {
+            Parsed::Tree(tree) => Some(tree),
+            Parsed::OutOfTime => None,
+        }
     }
-    tree
+
+    pub fn tree_mut(&mut self) -> Option<&mut Tree> {
+        match self {
+            Parsed::Tree(tree) => Some(tree),
+            Parsed::OutOfTime => None,
+        }
+    }
+
+    pub fn into_tree(self) -> Option<Tree> {
+        match self {
+            Parsed::Tree(tree) => Some(tree),
+            Parsed::OutOfTime => None,
+        }
+    }
 }
 
 /// Parses `text`; with `old_tree` (already `edit`ed to match `text`), incrementally.
-///
-/// When the parser gives up (see [`gave_up`]) the result is the tree of an empty text:
-/// analysis then works declaration by declaration, and a later incremental parse must
-/// start afresh (pass no old tree).
-pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Tree {
+pub fn parse(language: Language, text: &str, old_tree: Option<&Tree>) -> Parsed {
     let bytes = text.as_bytes();
     parse_with(
         language,
@@ -112,23 +121,26 @@ pub fn parse_with<T: AsRef<[u8]>>(
     len: usize,
     read: &mut impl FnMut(usize) -> T,
     old_tree: Option<&Tree>,
-) -> Tree {
+) -> Parsed {
     with_parser(language, |parser| {
-        parse_budgeted(parser, read, old_tree, budget(len))
-            .unwrap_or_else(|| parser.parse("", None).expect("an empty text always parses"))
+        let start = Instant::now();
+        let budget = budget(len);
+        let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
+        let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
+        let tree = parser.parse_with_options(
+            &mut read,
+            old_tree,
+            Some(ParseOptions::new().progress_callback(&mut cancel)),
+        );
+        match tree {
+            Some(tree) => Parsed::Tree(tree),
+            None => {
+                // A cancelled parse leaves the parser mid-way: the next one must not resume it.
+                parser.reset();
+                Parsed::OutOfTime
+            }
+        }
     })
-}
-
-/// The tree for a one-shot check: the whole text, within the same time budget as
-/// [`parse`]. The budget is far above what any real file needs (error recovery on 50 KB
-/// of shuffled Bicep takes ~30 ms), so in practice it never decides a check's result.
-pub fn parse_for_check(language: Language, text: &str) -> Tree {
-    parse(language, text, None)
-}
-
-/// True when `tree` is the placeholder [`parse`] returns for a text it gave up on.
-pub fn gave_up(tree: &Tree, text: &str) -> bool {
-    tree.root_node().end_byte() == 0 && !text.trim().is_empty()
 }
 
 /// Which language a path is analyzed as, if any (`.json`/`.jsonc` still need [`is_arm_template`]).

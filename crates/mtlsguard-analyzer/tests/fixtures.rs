@@ -59,7 +59,9 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         let findings = analyze_text(lang, &text, &settings);
         // The language server analyzes one whole-file tree, the CLI declaration by
         // declaration: both must find exactly the same (syntax errors aside).
-        let tree = mtlsguard_analyzer::parse(lang, &text, None);
+        let tree = mtlsguard_analyzer::parse(lang, &text, None)
+            .into_tree()
+            .expect("parsed in time");
         let whole = mtlsguard_analyzer::analyze(
             &mtlsguard_analyzer::Document::new(lang, &text, &tree),
             &settings,

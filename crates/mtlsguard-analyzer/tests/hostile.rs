@@ -15,11 +15,13 @@ fn exercise(language: Language, text: &str) -> Vec<Finding> {
     let settings = Settings::default();
     let findings = analyze_text(language, text, &settings);
     check_ranges(text, &findings);
-    let tree = parse(language, text, None);
-    let whole = analyze(&Document::new(language, text, &tree), &settings);
-    check_ranges(text, &whole);
-    let dump = syntax_tree_dump(&tree, text);
-    assert!(dump.len() < 17 * 1024 * 1024, "dump is bounded");
+    // Out of time on a loaded machine: the one-shot path has said so (not analyzed).
+    if let Some(tree) = parse(language, text, None).into_tree() {
+        let whole = analyze(&Document::new(language, text, &tree), &settings);
+        check_ranges(text, &whole);
+        let dump = syntax_tree_dump(&tree, text);
+        assert!(dump.len() < 17 * 1024 * 1024, "dump is bounded");
+    }
     let _ = fix_all(text, &findings, true);
     findings
 }

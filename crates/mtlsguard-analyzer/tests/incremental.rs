@@ -16,7 +16,7 @@ fn edit(text: &mut String, tree: &mut Tree, start: usize, old_end: usize, new: &
 }
 
 fn fresh(lang: Language, text: &str, settings: &Settings) -> Vec<Finding> {
-    let tree = parse(lang, text, None);
+    let tree = parse(lang, text, None).into_tree().expect("parsed in time");
     analyze(&Document::new(lang, text, &tree), settings)
 }
 
@@ -72,7 +72,9 @@ fn incremental_matches_fresh(
 ) -> Result<(), TestCaseError> {
     let settings = Settings::default();
     let mut text = original.to_owned();
-    let mut tree = parse(lang, &text, None);
+    let mut tree = parse(lang, &text, None)
+        .into_tree()
+        .expect("parsed in time");
     let mut analyzer = Analyzer::new();
     analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
     for (at, delete, snippet) in edits {
@@ -85,7 +87,9 @@ fn incremental_matches_fresh(
             end += 1;
         }
         edit(&mut text, &mut tree, start, end, SNIPPETS[snippet]);
-        tree = parse(lang, &text, Some(&tree));
+        tree = parse(lang, &text, Some(&tree))
+            .into_tree()
+            .expect("parsed in time");
         let doc = Document::new(lang, &text, &tree);
         let got = analyzer.analyze(&doc, &settings);
         // The cache is never stale: the same as a fresh analysis of the same tree.
@@ -97,7 +101,12 @@ fn incremental_matches_fresh(
         );
         // And the same as a fresh parse's, when the text has no syntax error: with errors,
         // tree-sitter's recovery may differ between incremental and fresh parses.
-        if !parse(lang, &text, None).root_node().has_error() {
+        if !parse(lang, &text, None)
+            .into_tree()
+            .expect("parsed in time")
+            .root_node()
+            .has_error()
+        {
             prop_assert_eq!(
                 got,
                 fresh(lang, &text, &settings),
@@ -145,7 +154,9 @@ fn an_edit_inside_one_resource_rechecks_only_that_resource() {
         ));
     }
     let settings = Settings::default();
-    let mut tree = parse(Language::Bicep, &text, None);
+    let mut tree = parse(Language::Bicep, &text, None)
+        .into_tree()
+        .expect("parsed in time");
     let mut analyzer = Analyzer::new();
     let before = analyzer.analyze(&Document::new(Language::Bicep, &text, &tree), &settings);
     assert_eq!(before.len(), 50);
@@ -159,7 +170,9 @@ fn an_edit_inside_one_resource_rechecks_only_that_resource() {
         at + "'Optional'".len(),
         "'Required'",
     );
-    tree = parse(Language::Bicep, &text, Some(&tree));
+    tree = parse(Language::Bicep, &text, Some(&tree))
+        .into_tree()
+        .expect("parsed in time");
     let after = analyzer.analyze(&Document::new(Language::Bicep, &text, &tree), &settings);
     assert_eq!(after.len(), 49);
     assert_eq!(analyzer.last_stats(), (49, 1));
@@ -190,14 +203,18 @@ fn an_edit_above_the_params_reuses_every_resource() {
     );
     let settings = Settings::default();
     for (lang, mut text, at) in [(Language::Bicep, bicep, 0), (Language::Json, json, 2)] {
-        let mut tree = parse(lang, &text, None);
+        let mut tree = parse(lang, &text, None)
+            .into_tree()
+            .expect("parsed in time");
         let mut analyzer = Analyzer::new();
         let before = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
         assert_eq!(analyzer.last_stats(), (0, 20));
         assert!(before.iter().all(|f| !f.related.is_empty()), "{before:#?}");
         for (typed, len) in [("/* a note */\n", 0), ("", "/* a note */\n".len())] {
             edit(&mut text, &mut tree, at, at + len, typed);
-            tree = parse(lang, &text, Some(&tree));
+            tree = parse(lang, &text, Some(&tree))
+                .into_tree()
+                .expect("parsed in time");
             let after = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
             assert_eq!(analyzer.last_stats(), (20, 0), "{lang:?}");
             assert_eq!(after, fresh(lang, &text, &settings), "{lang:?}");
@@ -205,7 +222,9 @@ fn an_edit_above_the_params_reuses_every_resource() {
         // Changing a param's value is not a move: everything is checked again.
         let p = text.find("Optional").unwrap();
         edit(&mut text, &mut tree, p, p + "Optional".len(), "Required");
-        tree = parse(lang, &text, Some(&tree));
+        tree = parse(lang, &text, Some(&tree))
+            .into_tree()
+            .expect("parsed in time");
         let after = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
         assert_eq!(analyzer.last_stats(), (0, 20), "{lang:?}");
         assert_eq!(after, fresh(lang, &text, &settings), "{lang:?}");
@@ -252,14 +271,18 @@ fn an_edit_inside_a_nested_deployment_rechecks_only_that_resource() {
     );
     let lang = Language::Json;
     let settings = Settings::default();
-    let mut tree = parse(lang, &text, None);
+    let mut tree = parse(lang, &text, None)
+        .into_tree()
+        .expect("parsed in time");
     let mut analyzer = Analyzer::new();
     let first = analyzer.analyze(&Document::new(lang, &text, &tree), &settings);
     assert_eq!(first.len(), 20, "{first:#?}");
     assert_eq!(first, fresh(lang, &text, &settings));
     let mut step = |text: &mut String, at: usize, len: usize, typed: &str| {
         edit(text, &mut tree, at, at + len, typed);
-        tree = parse(lang, text, Some(&tree));
+        tree = parse(lang, text, Some(&tree))
+            .into_tree()
+            .expect("parsed in time");
         let got = analyzer.analyze(&Document::new(lang, text, &tree), &settings);
         assert_eq!(
             got,

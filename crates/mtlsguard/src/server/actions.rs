@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use mtlsguard_analyzer::{
-    Edit, FILE_ERROR, Finding, Language, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze, fix_all,
-    keep_clean_fixes, parse, syntax_error_count,
+    Edit, FILE_ERROR, Finding, Language, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze,
+    fix_all, keep_clean_fixes, parse, syntax_error_count,
 };
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
@@ -140,7 +140,9 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
         let mut text = original.clone();
         // Each round applies the fixes that do not clash; a few rounds settle any file.
         for _ in 0..8 {
-            let tree = parse(language, &text, None);
+            let Parsed::Tree(tree) = parse(language, &text, None) else {
+                break;
+            };
             let findings = analyze(
                 &mtlsguard_analyzer::Document::new(language, &text, &tree),
                 &settings.analyzer,
@@ -228,6 +230,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
         && snap
             .tree
             .as_ref()
+            .and_then(Parsed::tree)
             .is_some_and(|t| t.root_node().has_error())
     {
         let text = store::text(&snap.rope);

@@ -5,8 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 use mtlsguard_analyzer::{
-    Analyzer, Document, FILE_ERROR, Finding, Language, Level, NOT_ANALYZED, SYNTAX_ERROR,
-    UNUSED_SUPPRESSION,
+    Analyzer, Document, FILE_ERROR, Finding, Language, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
+    UNUSED_SUPPRESSION, not_analyzed,
 };
 use ropey::Rope;
 use serde_json::{Value, json};
@@ -14,7 +14,6 @@ use tower_lsp_server::ls_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
     Location, NumberOrString, TextEdit, Uri,
 };
-use tree_sitter::Tree;
 
 use super::position::{self, Encoding};
 use super::settings::Effective;
@@ -32,7 +31,7 @@ pub struct Snapshot {
     /// Present when the document is analyzed.
     pub language: Option<Language>,
     /// The parse of `rope`; missing when the text was too large to parse.
-    pub tree: Option<Tree>,
+    pub tree: Option<Parsed>,
     pub version: i32,
     pub seq: u64,
 }
@@ -98,16 +97,21 @@ pub fn findings(
         if panic_marker().is_some_and(|m| text.contains(m)) {
             panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
         }
-        // No tree within the limit: the settings raised it after this snapshot was taken.
+        // No parse within the limit: the settings raised it after this snapshot was taken.
         let parsed;
-        let tree = match &snap.tree {
-            Some(tree) => tree,
+        let parsed = match &snap.tree {
+            Some(parsed) => parsed,
             None => {
                 parsed = mtlsguard_analyzer::parse(language, &text, None);
                 &parsed
             }
         };
-        let mut found = analyzer.analyze(&Document::new(language, &text, tree), &settings.analyzer);
+        let mut found = match parsed {
+            Parsed::Tree(tree) => {
+                analyzer.analyze(&Document::new(language, &text, tree), &settings.analyzer)
+            }
+            Parsed::OutOfTime => not_analyzed(&text, &settings.analyzer),
+        };
         if !settings.show_syntax_errors {
             // Hiding "not analyzed" would make a parse that ran out of time a silent pass.
             found.retain(|f| f.rule != SYNTAX_ERROR || f.message == NOT_ANALYZED);
@@ -210,7 +214,7 @@ mod tests {
 
     const ARM: &str = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [{\"type\": \"Microsoft.Web/sites\", \"apiVersion\": \"2022-03-01\", \"name\": \"api\", \"properties\": {\"publicNetworkAccess\": \"Disabled\", \"clientCertEnabled\": false}}]}";
 
-    fn snapshot(text: &str, tree: Option<Tree>) -> Snapshot {
+    fn snapshot(text: &str, tree: Option<Parsed>) -> Snapshot {
         Snapshot {
             uri: "file:///t.json".parse().unwrap(),
             rope: Rope::from_str(text),
@@ -233,10 +237,10 @@ mod tests {
     fn not_analyzed_is_shown_while_syntax_errors_are_hidden() {
         let settings = ClientSettings::default().over(&Settings::default());
         assert!(!settings.show_syntax_errors);
-        // The placeholder tree the parser leaves when its time budget runs out.
-        let gave_up = snapshot(ARM, Some(parse(Language::Json, "", None)));
+        // The parser's time budget ran out.
+        let out_of_time = snapshot(ARM, Some(Parsed::OutOfTime));
         assert_eq!(
-            rules(&gave_up, &settings),
+            rules(&out_of_time, &settings),
             [(SYNTAX_ERROR, NOT_ANALYZED.to_owned())]
         );
         // An ordinary syntax error stays hidden.

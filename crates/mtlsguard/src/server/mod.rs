@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use dashmap::{DashMap, DashSet};
 use futures::future::BoxFuture;
-use mtlsguard_analyzer::{Analyzer, Finding, syntax_tree_dump};
+use mtlsguard_analyzer::{Analyzer, Finding, Parsed, syntax_tree_dump};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Request, Response};
 use tower_lsp_server::ls_types::*;
@@ -908,12 +908,22 @@ impl LanguageServer for Backend {
                 uri.as_str()
             )));
         }
-        let Some(tree) = snap.tree else {
-            return Err(invalid_params(format!(
-                "{} is too large to parse ({} bytes)",
-                uri.as_str(),
-                snap.rope.len_bytes()
-            )));
+        let tree = match snap.tree {
+            Some(Parsed::Tree(tree)) => tree,
+            Some(Parsed::OutOfTime) => {
+                return Err(invalid_params(format!(
+                    "{} could not be parsed in time ({} bytes)",
+                    uri.as_str(),
+                    snap.rope.len_bytes()
+                )));
+            }
+            None => {
+                return Err(invalid_params(format!(
+                    "{} is too large to parse ({} bytes)",
+                    uri.as_str(),
+                    snap.rope.len_bytes()
+                )));
+            }
         };
         let rope = snap.rope;
         let dump = tokio::task::spawn_blocking(move || {

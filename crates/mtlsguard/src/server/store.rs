@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use mtlsguard_analyzer::{Language, is_arm_template, language_for_path};
+use mtlsguard_analyzer::{Language, Parsed, is_arm_template, language_for_path};
 use ropey::Rope;
 use tower_lsp_server::ls_types::TextDocumentContentChangeEvent;
 use tree_sitter::{InputEdit, Point, Tree};
@@ -43,7 +43,7 @@ pub struct Doc {
     pub kind: Kind,
     pub rope: Rope,
     /// The parse of `rope`, present while the document is analyzed.
-    pub tree: Option<Tree>,
+    pub tree: Option<Parsed>,
     pub version: i32,
     /// Changes with every mutation (unique across the server's documents); a result computed
     /// for one `seq` is stale once the document has another.
@@ -154,7 +154,7 @@ impl Doc {
         self.rope.insert(start_char, text);
         self.lone_cr = self.lone_cr + count_lone_cr(&self.rope, cr_from, new_end) - lone_before;
         let new_end_position = self.point(new_end);
-        if let Some(tree) = &mut self.tree {
+        if let Some(tree) = self.tree.as_mut().and_then(Parsed::tree_mut) {
             tree.edit(&InputEdit {
                 start_byte: start,
                 old_end_byte: old_end,
@@ -183,7 +183,7 @@ impl Doc {
             return;
         }
         let old = if incremental {
-            self.tree.as_ref()
+            self.tree.as_ref().and_then(Parsed::tree)
         } else {
             None
         };
@@ -263,9 +263,7 @@ pub fn text(rope: &Rope) -> Cow<'_, str> {
 
 /// Parses the rope chunk by chunk (the analyzer's parser and time budget), incrementally
 /// when `old` (already edited) is given.
-pub fn parse_rope(language: Language, rope: &Rope, old: Option<&Tree>) -> Tree {
-    // A tree the parser gave up on (an empty placeholder) is no base for an incremental parse.
-    let old = old.filter(|t| t.root_node().end_byte() > 0);
+pub fn parse_rope(language: Language, rope: &Rope, old: Option<&Tree>) -> Parsed {
     let len = rope.len_bytes();
     let mut read = |byte: usize| -> &[u8] {
         if byte >= len {
@@ -314,20 +312,22 @@ mod tests {
         assert_eq!(doc.lone_cr, fresh.lone_cr, "lone CR count");
         assert_eq!(doc.language(), fresh.language());
         match (&doc.tree, &fresh.tree) {
-            (Some(a), Some(b)) => {
+            (Some(Parsed::Tree(a)), Some(Parsed::Tree(b))) => {
                 assert_eq!(
                     dump(a),
                     dump(b),
                     "incremental tree differs from a fresh parse of {s:?}"
                 );
-                let plain = mtlsguard_analyzer::parse(doc.language().unwrap(), &s, None);
+                let plain = mtlsguard_analyzer::parse(doc.language().unwrap(), &s, None)
+                    .into_tree()
+                    .expect("parsed in time");
                 assert_eq!(
                     dump(b),
                     dump(&plain),
                     "rope parse differs from a string parse"
                 );
             }
-            (None, None) => {}
+            (None, None) | (Some(Parsed::OutOfTime), Some(Parsed::OutOfTime)) => {}
             _ => panic!("tree presence differs"),
         }
     }
