@@ -122,24 +122,59 @@ pub fn parse_with<T: AsRef<[u8]>>(
     read: &mut impl FnMut(usize) -> T,
     old_tree: Option<&Tree>,
 ) -> Parsed {
-    with_parser(language, |parser| {
-        let start = Instant::now();
-        let budget = budget(len);
-        let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
-        let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
-        let tree = parser.parse_with_options(
-            &mut read,
-            old_tree,
-            Some(ParseOptions::new().progress_callback(&mut cancel)),
-        );
-        match tree {
-            Some(tree) => Parsed::Tree(tree),
-            None => {
-                // A cancelled parse leaves the parser mid-way: the next one must not resume it.
-                parser.reset();
-                Parsed::OutOfTime
-            }
+    with_parser(language, |parser| budgeted(parser, len, read, old_tree))
+}
+
+fn budgeted<T: AsRef<[u8]>>(
+    parser: &mut Parser,
+    len: usize,
+    read: &mut impl FnMut(usize) -> T,
+    old_tree: Option<&Tree>,
+) -> Parsed {
+    let start = Instant::now();
+    let budget = budget(len);
+    let mut cancel = |_: &tree_sitter::ParseState| start.elapsed() > budget;
+    let mut read = |offset: usize, _: tree_sitter::Point| read(offset);
+    let tree = parser.parse_with_options(
+        &mut read,
+        old_tree,
+        Some(ParseOptions::new().progress_callback(&mut cancel)),
+    );
+    match tree {
+        Some(tree) => Parsed::Tree(tree),
+        None => {
+            // A cancelled parse leaves the parser mid-way: the next one must not resume it.
+            parser.reset();
+            Parsed::OutOfTime
         }
+    }
+}
+
+/// Parses only `range` of `text`, from `start` to `end` (its points); the tree's offsets
+/// and points stay those of the whole text.
+pub(crate) fn parse_range(
+    language: Language,
+    text: &str,
+    range: std::ops::Range<usize>,
+    (start, end): (tree_sitter::Point, tree_sitter::Point),
+) -> Parsed {
+    with_parser(language, |parser| {
+        let included = tree_sitter::Range {
+            start_byte: range.start,
+            end_byte: range.end,
+            start_point: start,
+            end_point: end,
+        };
+        if parser.set_included_ranges(&[included]).is_err() {
+            return Parsed::OutOfTime;
+        }
+        let bytes = text.as_bytes();
+        let mut read = |offset: usize| bytes.get(offset..).unwrap_or(&[]);
+        let parsed = budgeted(parser, range.len(), &mut read, None);
+        parser
+            .set_included_ranges(&[])
+            .expect("the whole text is a valid range");
+        parsed
     })
 }
 
