@@ -57,8 +57,9 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         let text = std::fs::read_to_string(path).unwrap();
         let lang = language(path);
         let findings = analyze_text(lang, &text, &settings);
-        // The language server analyzes one whole-file tree, the CLI declaration by
-        // declaration: both must find exactly the same (syntax errors aside).
+        // The CLI's one-shot path and the language server's tree-then-analysis path must
+        // find exactly the same (syntax errors aside): the CLI only withholds the fixes
+        // that would break a text which already has syntax errors.
         let tree = mtlsguard_analyzer::parse(lang, &text, None)
             .into_tree()
             .expect("parsed in time");
