@@ -58,16 +58,23 @@ pub(crate) mod bicep {
         model.scopes.push(Symbols::default());
         let root = doc.tree.root_node();
         let mut cursor = root.walk();
+        // Consecutive broken nodes form one region: error recovery can split a declaration
+        // over several (an unclosed string runs into the next line's declaration).
+        let mut broken = Vec::new();
         for child in root.named_children(&mut cursor) {
             if child.has_error() {
-                isolate(doc, child, model);
-            } else {
-                lower_statement(doc, child, model);
+                broken.push(child);
+                continue;
             }
+            isolate(doc, &broken, model);
+            broken.clear();
+            lower_statement(doc, child, model);
         }
+        isolate(doc, &broken, model);
     }
 
-    /// Lowers a top-level node that holds a syntax error, declaration by declaration.
+    /// Lowers top-level nodes that hold syntax errors (`region`, consecutive in the
+    /// text), declaration by declaration.
     ///
     /// Error recovery can take in everything after an error: an unclosed `{` makes every
     /// later declaration part of the object (as a person types `var x = {` above the
@@ -76,21 +83,33 @@ pub(crate) mod bicep {
     /// is parsed on its own: an error then costs only its own declaration. (On the
     /// corpus's broken files this keeps 1,000 of 1,250 declarations whole-file parsing
     /// loses; the cost is one parse of the node's text per analysis, only while it is broken.)
-    fn isolate(doc: &Document<'_>, node: Node<'_>, model: &mut Model) {
-        let starts = declaration_starts(doc, node);
-        if starts.len() < 2 {
-            // At most one declaration: what parsed of it counts.
-            if node.is_error() {
-                lower_statements(doc, node, model, 0);
-            } else {
-                lower_statement(doc, node, model);
+    fn isolate(doc: &Document<'_>, region: &[Node<'_>], model: &mut Model) {
+        let (Some(first), Some(last)) = (region.first(), region.last()) else {
+            return;
+        };
+        let starts: Vec<Node<'_>> = region
+            .iter()
+            .flat_map(|&node| declaration_starts(doc, node))
+            .collect();
+        // At most one declaration, and it starts the region: what parsed of it counts.
+        if starts.len() < 2
+            && starts
+                .first()
+                .is_none_or(|s| s.start_byte() == first.start_byte())
+        {
+            for &node in region {
+                if node.is_error() {
+                    lower_statements(doc, node, model, 0);
+                } else {
+                    lower_statement(doc, node, model);
+                }
             }
             return;
         }
         for (i, start) in starts.iter().enumerate() {
             let (end, end_point) = match starts.get(i + 1) {
                 Some(next) => (next.start_byte(), next.start_position()),
-                None => (node.end_byte(), node.end_position()),
+                None => (last.end_byte(), last.end_position()),
             };
             let range = start.start_byte()..end;
             let points = (start.start_position(), end_point);
@@ -1028,6 +1047,27 @@ mod tests {
         assert_eq!(bicep_resources(&text), ["A.B/c", "A.B/d"]);
         let text = format!("var x = [\n\n{TWO}");
         assert_eq!(bicep_resources(&text), ["A.B/c", "A.B/d"]);
+    }
+
+    #[test]
+    fn an_incomplete_line_costs_only_itself() {
+        // What a person has typed halfway; error recovery may carry it into the next
+        // declaration (an unclosed string runs on over the line break).
+        for line in [
+            "var a =",
+            "var b = foo.",
+            "param p string =",
+            "var c = 1 +",
+            "var g = true ?",
+            "var l = map([1], i =>",
+            "var f = concat(",
+            "var s = 'abc",
+            "var t = 'a ${x",
+            "param q string = 'what\\'s up",
+        ] {
+            let text = format!("{line}\n\n{TWO}");
+            assert_eq!(bicep_resources(&text), ["A.B/c", "A.B/d"], "after {line:?}");
+        }
     }
 
     #[test]
