@@ -37,6 +37,10 @@ const PREC = {
 
 // Words the grammar uses as keywords. Wherever a name is expected (object keys, member
 // names, decorator and function names) they are names again.
+// Multi-line strings with up to this many dollars (`$$$$'''`) are read; the Bicep
+// compiler's own tests go up to three.
+const DOLLARS = [0, 1, 2, 3, 4];
+
 const KEYWORDS = [
   'as', 'assert', 'existing', 'extends', 'extension', 'for', 'from', 'func', 'if',
   'import', 'in', 'metadata', 'module', 'none', 'output', 'param', 'provider',
@@ -47,13 +51,17 @@ const KEYWORDS = [
 module.exports = grammar(base, {
   name: 'mtlsguard_bicep',
 
-  // Multi-line strings need to know where they end and, for `$'''`, how many dollars
-  // open an interpolation: only a scanner can count that.
+  // The text of a multi-line string: where it ends (the last three quotes of a run) and,
+  // in a `$'''` string, where an interpolation opens are beyond a regular lexer. One token
+  // per dollar count, valid only inside such a string: an external token valid where an
+  // expression may start keeps tree-sitter from reusing the tokens there (an edit in a
+  // 3.9 MB array re-parsed in 53 ms instead of 22). A binary `-` and the `(` of a call
+  // must not follow a line break, which the lexer cannot see either (see
+  // binary_expression and call_expression); the order is the scanner's.
   externals: $ => [
-    $._multiline_string_start,
-    $._multiline_string_content,
-    $._multiline_interpolation_start,
-    $._multiline_string_end,
+    ...DOLLARS.map(n => $[`_multiline_content_${n}`]),
+    $._binary_minus,
+    $._call_open,
   ],
 
   // `(a)` is a parenthesized expression or the parameters of `(a) => ...`: the arrow decides.
@@ -75,6 +83,7 @@ module.exports = grammar(base, {
   inline: $ => [
     $.keyword_identifier,
     $._property_name,
+    $._import_name,
   ],
 
   rules: {
@@ -137,12 +146,14 @@ module.exports = grammar(base, {
     ),
 
     // `import {a, b as c} from 'x'` (newlines may separate the names), `import * as ns from 'x'`.
+    // A name standing alone is never `as`: with the commas optional, `b as c` would also
+    // read as three names, and did.
     import_functionality: $ => seq(
       'import',
       choice(
         seq('{', optionalCommaSep(choice(
-          seq(choice($._property_name, $.string), 'as', $.identifier),
-          $._property_name,
+          seq(choice($._import_name, $.string), 'as', $.identifier),
+          $._import_name,
         )), '}'),
         seq('*', 'as', $.identifier),
       ),
@@ -303,8 +314,8 @@ module.exports = grammar(base, {
     )),
 
     // Unlike `[`, the `(` may stand apart from the function (`replace (x, 'a', 'b')` is
-    // written); an array item that is a parenthesized expression on its own line then
-    // reads as a call, which no real template has shown.
+    // written), but not on the next line: there it starts the next array item, as in
+    // `[\n  i * 3\n  (i * 3) + 1\n]` (three items, not `3(i * 3)`). The scanner tells.
     call_expression: $ => prec(PREC.POSTFIX, seq(
       field('function', $.primary_expression),
       field('arguments', $.arguments),
@@ -323,7 +334,7 @@ module.exports = grammar(base, {
       token.immediate('!'),
     )),
 
-    arguments: $ => seq('(', optionalCommaSep($.expression), ')'),
+    arguments: $ => seq(alias($._call_open, '('), optionalCommaSep($.expression), ')'),
 
     parenthesized_expression: $ => seq('(', $.expression, ')'),
 
@@ -346,8 +357,15 @@ module.exports = grammar(base, {
         ['>', PREC.RELATIONAL],
         ['>=', PREC.RELATIONAL],
         ['+', PREC.ADD],
-        ['-', PREC.ADD],
-        ['*', PREC.MULTIPLY],
+        // `a -1` and `a-1` subtract (the lexer alone would take `-1` for a second array
+        // item or argument), but after a line break `-1` starts the next item: Bicep
+        // never continues an expression over a line break with a binary operator.
+        [alias($._binary_minus, '-'), PREC.ADD],
+        // Above names: the base's identifier may start with `*` (Bicep's may not), and a
+        // longer match would read `[a*b]` as two items, `a` and `*b`. (Taking the `*` out
+        // of the identifier instead reshuffles the parse table, and with it how an
+        // `[ ?? ]` recovers.)
+        [token(prec(1, '*')), PREC.MULTIPLY],
         ['/', PREC.MULTIPLY],
         ['%', PREC.MULTIPLY],
       ];
@@ -355,7 +373,7 @@ module.exports = grammar(base, {
         /** @type {number} */ (precedence),
         seq(
           field('left', $.expression),
-          field('operator', /** @type {string} */ (operator)),
+          field('operator', /** @type {RuleOrLiteral} */ (operator)),
           field('right', $.expression),
         ),
       )));
@@ -531,7 +549,19 @@ module.exports = grammar(base, {
 
     // --- words and strings ------------------------------------------------------------
 
+    // A `//` comment ends at the line break; the base let a trailing backslash continue it
+    // onto the next line, which hid the declaration there.
+    comment: _ => token(choice(
+      seq('//', /[^\r\n]*/),
+      seq('/*', /[^*]*\*+([^/*][^*]*\*+)*/, '/'),
+    )),
+
     _property_name: $ => choice($.identifier, $.keyword_identifier),
+
+    _import_name: $ => choice(
+      $.identifier,
+      alias(choice(...KEYWORDS.filter(k => k !== 'as')), $.identifier),
+    ),
 
     keyword_identifier: $ => alias(choice(...KEYWORDS), $.identifier),
 
@@ -548,25 +578,37 @@ module.exports = grammar(base, {
       '\'',
     ),
 
+    // `\$` is one of Bicep's escapes (with `\\`, `\'`, `\n`, `\r`, `\t` and `\u{...}`), but
+    // the base reads it with the escapes it does not know, into a hidden token: a string's
+    // value lost its `$`. The others stay as the base has them.
+    _escape_sequence: ($, original) => choice(
+      alias(token.immediate(prec(1, '\\$')), $.escape_sequence),
+      original,
+    ),
+
     // Immediate, and above comments: `'//'` and `'/*'` are strings, not comment starts,
     // and leading spaces belong to the string.
     string_content: _ => token.immediate(prec(1, /[^'$\\\r\n]+/)),
 
     // `'''...'''`, and `$'''...${x}...'''` (with as many `$` before `{` as before `'''`).
-    _multiline_string_literal: $ => seq(
-      $._multiline_string_start,
-      repeat(choice(
-        alias($._multiline_string_content, $.string_content),
-        alias($._multiline_interpolation, $.interpolation),
-      )),
-      $._multiline_string_end,
-    ),
+    _multiline_string_literal: $ => choice(...DOLLARS.map(n => $[`_multiline_string_${n}`])),
 
-    _multiline_interpolation: $ => seq(
-      $._multiline_interpolation_start,
+    ...Object.fromEntries(DOLLARS.map(n => [`_multiline_string_${n}`, $ => seq(
+      token(prec(2, '$'.repeat(n) + "'''")),
+      repeat(n === 0
+        ? alias($[`_multiline_content_${n}`], $.string_content)
+        : choice(
+          alias($[`_multiline_content_${n}`], $.string_content),
+          alias($[`_multiline_interpolation_${n}`], $.interpolation),
+        )),
+      token.immediate("'''"),
+    )])),
+
+    ...Object.fromEntries(DOLLARS.slice(1).map(n => [`_multiline_interpolation_${n}`, $ => seq(
+      token.immediate('$'.repeat(n) + '{'),
       $.expression,
       '}',
-    ),
+    )])),
 
     interpolation: $ => seq('${', $.expression, '}'),
   },

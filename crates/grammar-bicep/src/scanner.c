@@ -1,172 +1,118 @@
-// The external scanner of our Bicep grammar: multi-line strings.
+// The external scanner of our Bicep grammar: the text of multi-line strings, and the
+// binary `-` and the `(` of a call.
 //
-// A multi-line string is `'''...'''` or, interpolated, `$'''...${x}...'''`; with n dollars
-// before the quotes, an interpolation opens with exactly n dollars and `{` (so `$$'''`
-// strings can hold `${` as text). Its end is the last three quotes of the first run of
-// three or more: `''''a'''''` holds `'a''`. Nothing here is a regular language the
-// generated lexer could match, hence the scanner. Nested strings (a `$'''` inside an
-// interpolation) keep their dollar counts on a small stack.
+// A multi-line string is `'''...'''` or, interpolated, `$'''...${x}...'''`: with n dollars
+// before the quotes, an interpolation opens with exactly n dollars and `{` (so a `$$'''`
+// string holds `${` as text). The string ends at the last three quotes of the first run
+// of three or more: `''''a'''''` holds `'a''`. The grammar lexes the opening and closing
+// quotes and the interpolations; this scanner reads the text between them, with one token
+// kind per dollar count, which tells it n. (These tokens are valid only inside such a
+// string: see `externals` in grammar.js for why that matters.)
+//
+// The binary `-` and the call's `(` are here because Bicep ends an array item or an
+// argument at a line break: `a - 1` and `a -1` subtract and `f (x)` calls, but in
+// `[\n  a\n  -1\n  (b)\n]` the `-1` and the `(b)` are items of their own. The generated
+// lexer cannot see line breaks (they are blanks to it), so wherever an operand may go on,
+// this scanner looks first: a `-` or `(` on the same line continues the operand.
 
-#include "tree_sitter/alloc.h"
 #include "tree_sitter/parser.h"
 
-#include <string.h>
 #include <wctype.h>
 
-enum TokenType {
-    MULTILINE_STRING_START,
-    MULTILINE_STRING_CONTENT,
-    MULTILINE_INTERPOLATION_START,
-    MULTILINE_STRING_END,
-};
-
-// Deeper nesting than this is not Bicep anyone writes; past it, the scanner declines and
-// the parser reports a syntax error rather than misreading.
-#define MAX_DEPTH 64
-
-typedef struct {
-    // dollars[i]: the dollar count of the i-th open multi-line string (0: not interpolated).
-    uint8_t dollars[MAX_DEPTH];
-    uint8_t depth;
-} Scanner;
+// The order of `externals` in grammar.js: the content kinds for 0..MAX_DOLLARS dollars,
+// then the two operators.
+#define MAX_DOLLARS 4
+enum { BINARY_MINUS = MAX_DOLLARS + 1, CALL_OPEN };
 
 static void advance(TSLexer *lexer) { lexer->advance(lexer, false); }
 
 static void skip(TSLexer *lexer) { lexer->advance(lexer, true); }
 
-void *tree_sitter_mtlsguard_bicep_external_scanner_create(void) {
-    return ts_calloc(1, sizeof(Scanner));
-}
-
-void tree_sitter_mtlsguard_bicep_external_scanner_destroy(void *payload) { ts_free(payload); }
-
+// No state: everything the scanner needs is in the valid symbols.
+void *tree_sitter_mtlsguard_bicep_external_scanner_create(void) { return NULL; }
+void tree_sitter_mtlsguard_bicep_external_scanner_destroy(void *payload) { (void)payload; }
 unsigned tree_sitter_mtlsguard_bicep_external_scanner_serialize(void *payload, char *buffer) {
-    Scanner *s = (Scanner *)payload;
-    buffer[0] = (char)s->depth;
-    memcpy(buffer + 1, s->dollars, s->depth);
-    return 1 + s->depth;
+    (void)payload;
+    (void)buffer;
+    return 0;
 }
-
 void tree_sitter_mtlsguard_bicep_external_scanner_deserialize(void *payload, const char *buffer,
                                                               unsigned length) {
-    Scanner *s = (Scanner *)payload;
-    s->depth = 0;
-    if (length == 0) {
-        return;
-    }
-    uint8_t depth = (uint8_t)buffer[0];
-    if (depth > MAX_DEPTH || length != 1u + depth) {
-        return;
-    }
-    s->depth = depth;
-    memcpy(s->dollars, buffer + 1, depth);
+    (void)payload;
+    (void)buffer;
+    (void)length;
 }
 
-// At `$...$'''` or `'''`: consumes it and opens a string.
-static bool scan_start(Scanner *s, TSLexer *lexer) {
-    unsigned dollars = 0;
-    while (lexer->lookahead == '$') {
-        dollars++;
+// A `-` or `(` after blanks on the same line; at a line break, the generated lexer reads
+// what follows (`-1`, a unary `-`, a `(`) as the start of a new operand.
+static bool scan_operator(TSLexer *lexer, const bool *valid_symbols) {
+    while (lexer->lookahead != '\n' && lexer->lookahead != '\r' && iswspace(lexer->lookahead)) {
+        skip(lexer);
+    }
+    if (lexer->lookahead == '-' && valid_symbols[BINARY_MINUS]) {
         advance(lexer);
+        lexer->result_symbol = BINARY_MINUS;
+        return true;
     }
-    for (int i = 0; i < 3; i++) {
-        if (lexer->lookahead != '\'') {
-            return false;
-        }
+    if (lexer->lookahead == '(' && valid_symbols[CALL_OPEN]) {
         advance(lexer);
+        lexer->result_symbol = CALL_OPEN;
+        return true;
     }
-    if (s->depth >= MAX_DEPTH || dollars > 255) {
-        return false;
-    }
-    s->dollars[s->depth++] = (uint8_t)dollars;
-    lexer->result_symbol = MULTILINE_STRING_START;
-    return true;
+    return false;
 }
 
-bool tree_sitter_mtlsguard_bicep_external_scanner_scan(void *payload, TSLexer *lexer,
-                                                       const bool *valid_symbols) {
-    Scanner *s = (Scanner *)payload;
-    // In normal parsing a string can start only where none is open at this point, and
-    // its end is valid only inside one; during error recovery everything is valid, and
-    // the stack says which of the two we are more likely in.
-    bool recovering = valid_symbols[MULTILINE_STRING_START] && valid_symbols[MULTILINE_STRING_END];
-    if (valid_symbols[MULTILINE_STRING_START] && !(recovering && s->depth > 0)) {
-        while (iswspace(lexer->lookahead)) {
-            skip(lexer);
-        }
-        return scan_start(s, lexer);
-    }
-    if (!(valid_symbols[MULTILINE_STRING_CONTENT] || valid_symbols[MULTILINE_STRING_END]) ||
-        s->depth == 0) {
-        return false;
-    }
-
-    // The lexer only moves forward: mark_end records where the token ends so far, and the
+// The text of a multi-line string with `dollars` dollars, up to its end or (interpolated)
+// its next interpolation.
+static bool scan_content(TSLexer *lexer, int dollars) {
+    lexer->result_symbol = (TSSymbol)dollars;
+    // The lexer only moves forward: mark_end records where the text ends so far, and the
     // scan may look past it (at a run of quotes or dollars) before deciding.
-    unsigned dollars = s->dollars[s->depth - 1];
     bool content = false;
-    lexer->result_symbol = MULTILINE_STRING_CONTENT;
     for (;;) {
         if (lexer->eof(lexer)) {
-            // Unterminated: what was read is content; the parser reports the missing end.
+            // Unterminated: what was read is text; the parser reports the missing end.
             lexer->mark_end(lexer);
             return content;
         }
         if (lexer->lookahead == '\'') {
-            unsigned quotes = 0;
             if (content) {
                 lexer->mark_end(lexer);
-            } else {
-                // Tentatively one quote of content, in case the run is longer than three.
-                advance(lexer);
-                quotes = 1;
-                lexer->mark_end(lexer);
             }
+            unsigned quotes = 0;
             while (lexer->lookahead == '\'') {
                 quotes++;
                 advance(lexer);
+                if (quotes == 1 && !content) {
+                    // Tentatively one quote of text, in case the run is longer than three.
+                    lexer->mark_end(lexer);
+                }
             }
-            if (quotes >= 3 && content) {
-                return true;  // content up to the run
-            }
-            if (quotes > 3) {
-                return true;  // one quote of content; the run shrinks by one per call
-            }
-            if (quotes == 3) {
-                lexer->mark_end(lexer);
-                lexer->result_symbol = MULTILINE_STRING_END;
-                s->depth--;
-                return true;
+            if (quotes >= 3) {
+                // Text up to the run; or, at its start, one quote of a run longer than
+                // three (the run shrinks by one a token). The last three end the string.
+                return content || quotes > 3;
             }
             content = true;
             lexer->mark_end(lexer);
             continue;
         }
         if (dollars > 0 && lexer->lookahead == '$') {
-            unsigned run = 0;
             if (content) {
                 lexer->mark_end(lexer);
-            } else {
-                advance(lexer);
-                run = 1;
-                lexer->mark_end(lexer);
             }
+            int run = 0;
             while (lexer->lookahead == '$') {
                 run++;
                 advance(lexer);
+                if (run == 1 && !content) {
+                    lexer->mark_end(lexer);
+                }
             }
-            bool opens = run >= dollars && lexer->lookahead == '{';
-            if (opens && content) {
-                return true;  // content up to the run
-            }
-            if (opens && run > dollars) {
-                return true;  // one dollar of content
-            }
-            if (opens) {
-                advance(lexer);
-                lexer->mark_end(lexer);
-                lexer->result_symbol = MULTILINE_INTERPOLATION_START;
-                return true;
+            if (run >= dollars && lexer->lookahead == '{') {
+                // Text up to the run, or one dollar of a run longer than the opening one;
+                // exactly n dollars and `{` are the grammar's interpolation.
+                return content || run > dollars;
             }
             content = true;
             lexer->mark_end(lexer);
@@ -175,4 +121,27 @@ bool tree_sitter_mtlsguard_bicep_external_scanner_scan(void *payload, TSLexer *l
         advance(lexer);
         content = true;
     }
+}
+
+bool tree_sitter_mtlsguard_bicep_external_scanner_scan(void *payload, TSLexer *lexer,
+                                                       const bool *valid_symbols) {
+    (void)payload;
+    // Inside a string exactly one content kind is valid, outside none; during error
+    // recovery all are, and the dollar count is unknown: then nothing here applies.
+    int dollars = -1;
+    for (int n = 0; n <= MAX_DOLLARS; n++) {
+        if (valid_symbols[n]) {
+            if (dollars >= 0) {
+                return false;
+            }
+            dollars = n;
+        }
+    }
+    if (dollars >= 0) {
+        return scan_content(lexer, dollars);
+    }
+    if (valid_symbols[BINARY_MINUS] || valid_symbols[CALL_OPEN]) {
+        return scan_operator(lexer, valid_symbols);
+    }
+    return false;
 }
