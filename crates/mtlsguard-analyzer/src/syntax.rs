@@ -84,6 +84,11 @@ fn finding(doc: &Document<'_>, node: Node<'_>, level: Level) -> Finding {
         }
     };
     let mut range = node.byte_range();
+    // An ERROR node can span the rest of the file (error recovery took it all in): the
+    // finding marks where the trouble starts, its first line, not a file-long squiggle.
+    if let Some(eol) = doc.text[range.clone()].find(['\n', '\r']) {
+        range.end = range.start + eol;
+    }
     if range.is_empty() && range.end < doc.text.len() {
         // Give zero-width errors a visible character where one exists.
         let len = doc.text[range.start..]
