@@ -19,7 +19,10 @@ fn main() {
         std::process::exit(2);
     }
     let grammars: [(&str, Language); 2] = [
-        ("tree-sitter-bicep 1.1.0", tree_sitter_bicep::LANGUAGE.into()),
+        (
+            "tree-sitter-bicep 1.1.0",
+            tree_sitter_bicep::LANGUAGE.into(),
+        ),
         ("ours", mtlsguard_grammar_bicep::LANGUAGE.into()),
     ];
     for path in &files {
@@ -33,7 +36,9 @@ fn main() {
         println!("{path} ({:.1} KB)", text.len() as f64 / 1024.0);
         for (name, language) in &grammars {
             let mut parser = Parser::new();
-            parser.set_language(language).expect("ABI the runtime loads");
+            parser
+                .set_language(language)
+                .expect("ABI the runtime loads");
             let start = Instant::now();
             let tree = parser.parse(&text, None).expect("no time limit");
             let full = start.elapsed();
@@ -69,7 +74,11 @@ fn main() {
                 ms(times[EDITS / 2]),
                 ms(times[EDITS * 9 / 10]),
                 ms(times[EDITS - 1]),
-                if tree.root_node().has_error() { "yes" } else { "no" },
+                if tree.root_node().has_error() {
+                    "yes"
+                } else {
+                    "no"
+                },
             );
         }
     }
