@@ -230,23 +230,8 @@ pub(crate) fn resource(
         Some((t, a)) => (t.to_owned(), Some(a.to_owned())),
         None => (type_str.clone(), None),
     };
-    // A full type starts with a namespace (`Microsoft.Web/...`: namespaces have a dot);
-    // anything else nested in a parent is relative to it (`slots`, `gateways/x`).
-    let relative = !short.split('/').next().unwrap_or("").contains('.');
-    let ty = match parent_ty {
-        Some(p) if relative => format!("{p}/{short}"),
-        _ => short,
-    };
-    // Only bodies some rule looks at are lowered: most resources are of other types.
-    let object = if crate::rules::is_relevant(&ty) {
-        lower_object(doc, body, 0)
-    } else {
-        Object {
-            range: body.byte_range(),
-            props: Vec::new(),
-            incomplete: false,
-        }
-    };
+    let ty = full_type(parent_ty, short);
+    let object = relevant_body(&ty, body, || lower_object(doc, body, 0));
     // Nested resources live in the body as `object_property > resource_declaration`.
     let mut cursor = body.walk();
     for prop in body.named_children(&mut cursor) {

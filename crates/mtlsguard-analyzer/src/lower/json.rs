@@ -317,13 +317,7 @@ fn lower_resource(
     else {
         return;
     };
-    // A full type starts with a namespace (`Microsoft.Web/...`: namespaces have a dot);
-    // anything else nested in a parent is relative to it (`slots`, `gateways/x`).
-    let relative = !short.split('/').next().unwrap_or("").contains('.');
-    let ty = match parent_ty {
-        Some(p) if relative => format!("{p}/{short}"),
-        _ => short,
-    };
+    let ty = full_type(parent_ty, short);
     // An expression (`[parameters('v')]`) is no version.
     let api_version = member(doc, obj, "apiVersion")
         .and_then(|n| string(doc, n))
@@ -343,15 +337,7 @@ fn lower_resource(
             lower_resource(doc, item, None, inner, model, depth + 2);
         }
     }
-    let body = if crate::rules::is_relevant(&ty) {
-        lower_object(doc, obj, depth + 1)
-    } else {
-        Object {
-            range: obj.byte_range(),
-            props: Vec::new(),
-            incomplete: false,
-        }
-    };
+    let body = relevant_body(&ty, obj, || lower_object(doc, obj, depth + 1));
     model.resources.push(Resource {
         ty,
         type_range: type_node.byte_range(),

@@ -51,6 +51,32 @@ fn array(node: Node<'_>, items: Vec<Value>) -> ValueKind {
     }
 }
 
+/// The full type of a resource declared with type `short` (without the apiVersion),
+/// nested in a parent of type `parent_ty`: a full type starts with a namespace
+/// (`Microsoft.Web/...`: namespaces have a dot), anything else nested in a parent is
+/// relative to it (`slots`, `gateways/x`).
+fn full_type(parent_ty: Option<&str>, short: String) -> String {
+    let relative = !short.split('/').next().unwrap_or("").contains('.');
+    match parent_ty {
+        Some(p) if relative => format!("{p}/{short}"),
+        _ => short,
+    }
+}
+
+/// The body of a resource of type `ty`: lowered only when some rule looks at that type
+/// (most resources are of other types), else an empty object over `node`.
+fn relevant_body(ty: &str, node: Node<'_>, lower: impl FnOnce() -> Object) -> Object {
+    if crate::rules::is_relevant(ty) {
+        lower()
+    } else {
+        Object {
+            range: node.byte_range(),
+            props: Vec::new(),
+            incomplete: false,
+        }
+    }
+}
+
 pub(crate) mod bicep;
 pub(crate) mod json;
 
