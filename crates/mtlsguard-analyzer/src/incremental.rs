@@ -144,7 +144,7 @@ impl Analyzer {
             let findings = rules::run(doc, &model, settings);
             self.reused = 0;
             self.checked = model.resources.len();
-            return crate::finish(doc, settings, findings);
+            return finish(doc, settings, findings);
         };
         let key = Key {
             language: doc.language,
@@ -204,7 +204,7 @@ impl Analyzer {
         self.tree = Some(doc.tree.clone());
         self.reused = stats.reused;
         self.checked = stats.checked;
-        crate::finish(doc, settings, findings)
+        finish(doc, settings, findings)
     }
 
     /// How many top-level resources the last call reused and checked afresh.
@@ -456,4 +456,19 @@ fn move_range(r: &mut Range<usize>, moves: &Moves) {
         r.start = (r.start as isize + delta) as usize;
         r.end = (r.end as isize + delta) as usize;
     }
+}
+
+/// Adds syntax errors, applies suppressions, sorts: what every analysis ends with.
+fn finish(doc: &Document<'_>, settings: &Settings, mut findings: Vec<Finding>) -> Vec<Finding> {
+    // Syntax errors first, so a directive can suppress them like any finding and is not
+    // reported unused.
+    let level = settings.level(crate::SYNTAX_ERROR);
+    if level != crate::Level::Off {
+        findings.extend(crate::syntax::errors(doc, level));
+    }
+    crate::suppress::apply(doc, settings, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
+    });
+    findings
 }

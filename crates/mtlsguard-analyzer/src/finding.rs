@@ -1,0 +1,122 @@
+//! What analysis produces: findings, their fixes and levels, and the settings that choose
+//! which rules run.
+
+use std::ops::Range;
+
+use crate::rules::RULES;
+
+/// Rule id of the pseudo-rule that reports parse errors.
+pub const SYNTAX_ERROR: &str = "syntax-error";
+/// Rule id of the pseudo-rule that reports suppression comments that matched nothing.
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+/// Rule id of the file-level problems (not UTF-8, too large).
+pub const FILE_ERROR: &str = "file-error";
+/// The message of the syntax error that says a text was not analyzed (the parser's time
+/// budget ran out: [`not_analyzed`]), so that callers hiding syntax errors can keep this one.
+pub const NOT_ANALYZED: &str =
+    "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed";
+
+/// Default size limit of an analyzed file (spec section 1).
+pub const DEFAULT_MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+
+/// How loudly a rule reports. `Off` disables the rule entirely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "off" => Level::Off,
+            "info" => Level::Info,
+            "warning" => Level::Warning,
+            "error" => Level::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// A text replacement: `range` (bytes) becomes `new_text`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub new_text: String,
+}
+
+/// A fix for one finding: a set of non-overlapping edits applied together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Human title, e.g. "Set clientCertMode to 'Required'".
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// Safe fixes are applied by `check --fix` and marked preferred in the editor;
+    /// unsafe ones need `--unsafe-fixes` (they change behaviour beyond the finding).
+    pub safe: bool,
+}
+
+/// A secondary location that explains a finding (e.g. the param whose default decided it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// One problem found in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Rule id, e.g. `app-service-client-cert`, `unused-suppression`, `syntax-error`.
+    pub rule: &'static str,
+    /// The configured level (never `Off`: disabled rules produce no findings).
+    pub level: Level,
+    pub message: String,
+    pub range: Range<usize>,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+/// Which rules run and at what level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    levels: Vec<(&'static str, Level)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            levels: RULES.iter().map(|r| (r.id, r.default_level)).collect(),
+        }
+    }
+}
+
+impl Settings {
+    /// Sets the level of a rule; returns false when the id names no rule.
+    pub fn set_level(&mut self, id: &str, level: Level) -> bool {
+        match self.levels.iter_mut().find(|(r, _)| *r == id) {
+            Some(slot) => {
+                slot.1 = level;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn level(&self, id: &str) -> Level {
+        self.levels
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map_or(Level::Off, |(_, l)| *l)
+    }
+}
