@@ -3,8 +3,8 @@
 use crate::finding::{Finding, Level, NOT_ANALYZED, SYNTAX_ERROR, Settings};
 use crate::fix::apply_edits;
 use crate::incremental::Analyzer;
-use crate::parse::{Document, Language, Parsed, parse};
 use crate::syntax;
+use crate::syntax::{Document, Language, Parsed, parse};
 
 /// Analyzes a parsed document: every enabled rule, suppressions, unused suppressions and
 /// syntax errors, sorted by position.

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::model::{Object, Value};
-use crate::parse::{Document, Language};
+use crate::syntax::{Document, Language};
 use crate::{Edit, Finding};
 
 /// A value a fix writes.

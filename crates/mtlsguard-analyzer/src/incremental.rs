@@ -22,7 +22,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::lower::{self, bicep, json};
 use crate::model::{Model, Symbols};
-use crate::parse::{Document, Language};
+use crate::syntax::{Document, Language};
 use crate::{Finding, Settings, rules};
 
 /// Per-document analysis state; feed it each new version of the document.

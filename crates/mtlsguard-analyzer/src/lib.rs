@@ -11,7 +11,6 @@ mod incremental;
 mod line_index;
 mod lower;
 mod model;
-mod parse;
 mod rules;
 mod suppress;
 mod syntax;
@@ -28,9 +27,9 @@ pub use finding::{
 pub use fix::{apply_edits, fix_all, fix_plan};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
-pub use parse::{
-    Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,
-};
 pub use rules::{RULES, RuleMeta, rule};
 pub use syntax::syntax_tree_dump;
+pub use syntax::{
+    Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,
+};
 pub use text::{replace, undo};

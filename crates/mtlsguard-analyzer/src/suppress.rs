@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::parse::{Document, Language};
+use crate::syntax::{Document, Language};
 use crate::{Edit, Finding, Fix, Level, LineIndex, SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION};
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]

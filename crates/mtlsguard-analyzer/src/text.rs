@@ -1,4 +1,5 @@
-//! Editing a text the way the language server edits its rope.
+//! Text scanning shared by the parts that read source text directly, and editing a text
+//! the way the language server edits its rope.
 
 use std::ops::Range;
 
@@ -45,5 +46,56 @@ pub fn undo(edit: &tree_sitter::InputEdit) -> tree_sitter::InputEdit {
         start_position: edit.start_position,
         old_end_position: edit.new_end_position,
         new_end_position: edit.old_end_position,
+    }
+}
+
+/// Where the `//` or `/*` comment starting at `i` ends: at the `\n` closing a line
+/// comment, after the `*/` of a block comment, or at the end of the text when it is
+/// unclosed. `None` when no comment starts at `i`. (Both languages share this comment
+/// syntax; text scanners that must not look inside comments use it.)
+pub(crate) fn comment_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'/') {
+        return None;
+    }
+    match b.get(i + 1)? {
+        b'/' => Some(
+            b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |n| i + n),
+        ),
+        b'*' => Some(
+            b[i + 2..]
+                .windows(2)
+                .position(|w| w == b"*/")
+                .map_or(b.len(), |n| i + 2 + n + 2),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_end;
+
+    #[test]
+    fn comment_ends() {
+        let b = b"a // x\nb /* y */ c /* open";
+        assert_eq!(comment_end(b, 0), None);
+        assert_eq!(
+            comment_end(b, 2),
+            Some(6),
+            "a line comment ends at its newline"
+        );
+        assert_eq!(comment_end(b, 9), Some(16), "after the */");
+        assert_eq!(comment_end(b, 19), Some(b.len()), "unclosed: the end");
+        assert_eq!(comment_end(b"/", 0), None);
+        assert_eq!(comment_end(b"//", 0), Some(2));
+        assert_eq!(comment_end(b"/**/", 0), Some(4));
+        assert_eq!(
+            comment_end(b"/*/", 0),
+            Some(3),
+            "`/*/` does not close itself"
+        );
     }
 }

@@ -62,8 +62,8 @@ fn isolate(doc: &Document<'_>, region: &[Node<'_>], model: &mut Model) {
         let range = start.start_byte()..end;
         let points = (start.start_position(), end_point);
         // Out of time: the syntax errors of the whole tree still say this part is broken.
-        if let crate::parse::Parsed::Tree(tree) =
-            crate::parse::parse_range(doc.language, doc.text, range, points)
+        if let crate::syntax::Parsed::Tree(tree) =
+            crate::syntax::parse_range(doc.language, doc.text, range, points)
         {
             let sub = Document {
                 tree: &tree,

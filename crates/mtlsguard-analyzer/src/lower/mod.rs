@@ -9,7 +9,7 @@ use tree_sitter::Node;
 use crate::model::{
     Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind,
 };
-use crate::parse::{Document, Language};
+use crate::syntax::{Document, Language};
 
 pub(crate) const MAX_DEPTH: usize = 256;
 
@@ -83,7 +83,7 @@ pub(crate) mod json;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse;
+    use crate::syntax::parse;
 
     /// Decodes the JSON string literal `src` as the analyzer does.
     fn decode(src: &str) -> Option<String> {

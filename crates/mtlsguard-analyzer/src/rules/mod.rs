@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use crate::fix::{self, NewValue};
 use crate::model::{Model, Object, Property, Resource, Value, ValueKind};
-use crate::parse::Document;
+use crate::syntax::Document;
 use crate::{Finding, Fix, Level, Related, Settings};
 
 /// Static description of a rule.
