@@ -24,7 +24,7 @@ pub use finding::{
     DEFAULT_MAX_FILE_SIZE, Edit, FILE_ERROR, Finding, Fix, Level, NOT_ANALYZED, Related,
     SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION,
 };
-pub use fix::{apply_edits, fix_all, fix_plan};
+pub use fix::{FixRun, MAX_FIX_ROUNDS, apply_edits, fix_all, fix_plan, fix_until_stable};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use rules::{RULES, RuleMeta, rule};

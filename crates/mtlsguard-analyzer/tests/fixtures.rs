@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use mtlsguard_analyzer::{Language, LineIndex, Settings, analyze_text, fix_all, language_for_path};
+use mtlsguard_analyzer::{
+    Language, LineIndex, Settings, analyze_text, fix_until_stable, language_for_path,
+};
 
 fn fixture_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/fixtures");
@@ -130,15 +132,13 @@ fn fixtures_match_their_markers_and_fix_cleanly() {
         }
         // Apply every fix until nothing more applies; fixed findings must be gone and no
         // syntax error may appear.
-        let mut fixed = text.clone();
-        for _ in 0..10 {
-            let fs = analyze_text(lang, &fixed, &settings);
-            let (next, n) = fix_all(&fixed, &fs, true);
-            fixed = next;
-            if n == 0 {
-                break;
-            }
-        }
+        let run = fix_until_stable(lang, &text, &settings, true);
+        assert!(
+            !run.withheld,
+            "{}: a fix added syntax errors",
+            path.display()
+        );
+        let fixed = run.text;
         // Fixes keep the file's bytes around them: CRLF stays CRLF, a BOM stays.
         let crlf_only = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
         if crlf_only && fixed.replace("\r\n", "").contains('\n') {

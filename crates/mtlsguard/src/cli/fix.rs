@@ -4,20 +4,6 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use mtlsguard_analyzer::Finding;
-
-/// The fixes `fix_all` applies to `findings`, in its order: the first fix of each clashing
-/// group wins (same rule as `mtlsguard_analyzer::fix_all`, used to name what changed).
-pub fn chosen_fixes(findings: &[Finding], unsafe_fixes: bool) -> Vec<(&'static str, String)> {
-    mtlsguard_analyzer::fix_plan(findings, unsafe_fixes)
-        .into_iter()
-        .filter_map(|i| {
-            let f = &findings[i];
-            Some((f.rule, f.fix.as_ref()?.title.clone()))
-        })
-        .collect()
-}
-
 /// A unified diff (`--- a/path`, `+++ b/path`) of `old` → `new`.
 pub fn unified_diff(display: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);

@@ -3,8 +3,8 @@
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Settings, analyze_text,
-    fix_all, is_arm_template, syntax_error_count,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, analyze_text,
+    fix_until_stable, is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -173,20 +173,17 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         return Some(report);
     }
 
-    let outcome = fix_loop(job.language, text, settings, opts.unsafe_fixes);
-    if outcome.text == text {
-        report.findings = outcome.findings;
-        report.source = Some(Source::new(outcome.text, bom));
-        return Some(report);
-    }
-    if syntax_error_count(job.language, &outcome.text) > syntax_error_count(job.language, text) {
+    let outcome = fix_until_stable(job.language, text, settings, opts.unsafe_fixes);
+    if outcome.withheld {
         // Fixes are built never to break a file; if one ever did, keep the file as it is.
         report.warnings.push(format!(
             "the fixes for {} would introduce syntax errors, so they were not applied (please report this as a bug)",
             job.display
         ));
-        report.findings = outcome.original_findings;
-        report.source = Some(Source::new(text.to_owned(), bom));
+    }
+    if outcome.text == text {
+        report.findings = outcome.after;
+        report.source = Some(Source::new(outcome.text, bom));
         return Some(report);
     }
     let mut new_bytes = Vec::with_capacity(outcome.text.len() + 3);
@@ -198,7 +195,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
     if opts.mode == Mode::Diff {
         report.diff = Some(fix::unified_diff(&job.display, text, &outcome.text));
         report.fixed = outcome.applied;
-        report.findings = outcome.original_findings;
+        report.findings = outcome.before;
         report.source = Some(Source::new(text.to_owned(), bom));
         return Some(report);
     }
@@ -207,7 +204,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         Ok(()) => {
             report.written = true;
             report.fixed = outcome.applied;
-            report.findings = outcome.findings;
+            report.findings = outcome.after;
             report.source = Some(Source::new(outcome.text, bom));
             return Some(report);
         }
@@ -227,7 +224,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         }
     }
     // Not written: report the file as it is.
-    report.findings = outcome.original_findings;
+    report.findings = outcome.before;
     report.source = Some(Source::new(text.to_owned(), bom));
     Some(report)
 }
@@ -255,44 +252,6 @@ fn decode(bytes: &[u8]) -> Result<(&str, bool), String> {
                 bytes[at]
             ))
         }
-    }
-}
-
-struct FixOutcome {
-    text: String,
-    /// Findings of the final text.
-    findings: Vec<Finding>,
-    /// Findings of the text as read.
-    original_findings: Vec<Finding>,
-    applied: Vec<(&'static str, String)>,
-}
-
-/// At most this many analyze → fix rounds (fixes that conflict go in a later round).
-const MAX_FIX_ROUNDS: usize = 10;
-
-fn fix_loop(language: Language, text: &str, settings: &Settings, unsafe_fixes: bool) -> FixOutcome {
-    let mut current = text.to_owned();
-    let mut findings = analyze_text(language, &current, settings);
-    let original_findings = findings.clone();
-    let mut applied = Vec::new();
-    for _ in 0..MAX_FIX_ROUNDS {
-        let (next, n) = fix_all(&current, &findings, unsafe_fixes);
-        if n == 0 || next == current {
-            break;
-        }
-        applied.extend(
-            fix::chosen_fixes(&findings, unsafe_fixes)
-                .into_iter()
-                .take(n),
-        );
-        current = next;
-        findings = analyze_text(language, &current, settings);
-    }
-    FixOutcome {
-        text: current,
-        findings,
-        original_findings,
-        applied,
     }
 }
 

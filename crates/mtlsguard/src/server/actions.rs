@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use mtlsguard_analyzer::{
-    Edit, FILE_ERROR, Finding, Language, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, analyze,
-    fix_all, keep_clean_fixes, parse, syntax_error_count,
+    Edit, FILE_ERROR, Finding, Language, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION,
+    fix_until_stable, keep_clean_fixes,
 };
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
@@ -136,30 +136,10 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
         return Ok(None);
     }
     analysis::guarded(|| {
-        let original = store::text(&snap.rope).into_owned();
-        let mut text = original.clone();
-        // Each round applies the fixes that do not clash; a few rounds settle any file.
-        for _ in 0..8 {
-            let Parsed::Tree(tree) = parse(language, &text, None) else {
-                break;
-            };
-            let findings = analyze(
-                &mtlsguard_analyzer::Document::new(language, &text, &tree),
-                &settings.analyzer,
-            );
-            let (next, applied) = fix_all(&text, &findings, false);
-            if applied == 0 || next == text {
-                break;
-            }
-            text = next;
-        }
-        // As `check --fix`: nothing that would leave the document with more syntax errors.
-        if text != original
-            && syntax_error_count(language, &text) > syntax_error_count(language, &original)
-        {
-            return None;
-        }
-        minimal_edit(&original, &text)
+        let original = store::text(&snap.rope);
+        // As `check --fix`: never anything that would add syntax errors (`withheld`).
+        let run = fix_until_stable(language, &original, &settings.analyzer, false);
+        minimal_edit(&original, &run.text)
     })
 }
 

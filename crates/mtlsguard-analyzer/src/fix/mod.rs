@@ -1,5 +1,9 @@
 //! Building and applying fix edits that keep the file's own style (spec section 7).
 
+mod stable;
+
+pub use stable::{FixRun, MAX_FIX_ROUNDS, fix_until_stable};
+
 use std::ops::Range;
 
 use crate::model::{Object, Value};
