@@ -28,6 +28,7 @@ pub use fix::{FixRun, MAX_FIX_ROUNDS, apply_edits, fix_all, fix_plan, fix_until_
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
 pub use rules::{RULES, RuleMeta, rule};
+pub use suppress::suppression_edit;
 pub use syntax::syntax_tree_dump;
 pub use syntax::{
     Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,

@@ -5,6 +5,13 @@ use std::ops::Range;
 use crate::syntax::{Document, Language};
 use crate::{Edit, Finding, Fix, Level, LineIndex, SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION};
 
+/// The directives' words: Bicep's own (`#disable-next-line` is also what the Bicep
+/// linter reads), and in ARM JSON a `//` comment starting with ours.
+const BICEP_NEXT_LINE: &str = "#disable-next-line";
+const BICEP_DISABLE: &str = "#disable-diagnostics";
+const BICEP_RESTORE: &str = "#restore-diagnostics";
+const JSON_NEXT_LINE: &str = "mtlsguard-disable-next-line";
+
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 enum Kind {
     NextLine,
@@ -27,13 +34,12 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
     let mut out = Vec::new();
     let prefixes: &[(&str, Kind)] = match doc.language {
         Language::Bicep => &[
-            ("#disable-next-line", Kind::NextLine),
-            ("#disable-diagnostics", Kind::Disable),
-            ("#restore-diagnostics", Kind::Restore),
+            (BICEP_NEXT_LINE, Kind::NextLine),
+            (BICEP_DISABLE, Kind::Disable),
+            (BICEP_RESTORE, Kind::Restore),
         ],
         Language::Json => &[("//", Kind::NextLine)],
     };
-    let mut in_multiline = false;
     for line in 0..index.line_count() {
         let start = index.line_start(line);
         let end = if line + 1 < index.line_count() {
@@ -42,15 +48,6 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             text.len()
         };
         let content = text[start..end].trim_end_matches(['\r', '\n']);
-        // Bicep's multi-line strings are the only place a directive-like line is not one;
-        // tracked textually because a one-shot check has no whole-file tree.
-        let in_string = in_multiline;
-        if doc.language == Language::Bicep && content.matches("'''").count() % 2 == 1 {
-            in_multiline = !in_multiline;
-        }
-        if in_string {
-            continue;
-        }
         let trimmed = content.trim_start();
         let lead = content.len() - trimmed.len();
         let Some((prefix, kind)) = prefixes.iter().find(|(p, _)| trimmed.starts_with(p)) else {
@@ -60,7 +57,7 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
         if doc.language == Language::Json {
             let after = &text[rest_start..start + content.len()];
             let t = after.trim_start();
-            let Some(r) = t.strip_prefix("mtlsguard-disable-next-line") else {
+            let Some(r) = t.strip_prefix(JSON_NEXT_LINE) else {
                 continue;
             };
             if !(r.is_empty() || r.starts_with(char::is_whitespace)) {
@@ -68,13 +65,13 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
             }
             rest_start += after.len() - r.len();
         }
-        // A JSON directive must be a comment, not text inside a string (ARM accepts raw
-        // newlines in strings).
+        // A directive must be a comment, not a line of a multi-line string (Bicep's
+        // `'''`, or an ARM string with raw line breaks).
         let node = doc
             .tree
             .root_node()
             .descendant_for_byte_range(start + lead, start + lead + 1);
-        if doc.language == Language::Json && node.is_some_and(|n| n.kind().contains("string")) {
+        if node.is_some_and(|n| n.kind().contains("string")) {
             continue;
         }
         let mut ids = Vec::new();
@@ -103,7 +100,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
     // Cheap pre-check: most files have no directive at all.
     let marker = match doc.language {
         Language::Bicep => "#disable-",
-        Language::Json => "mtlsguard-disable-next-line",
+        Language::Json => JSON_NEXT_LINE,
     };
     if !doc.text.contains(marker) {
         return;
@@ -285,4 +282,105 @@ fn closing_restores(dirs: &[Directive]) -> Vec<Vec<Option<usize>>> {
 
 fn is_suppressible(id: &str) -> bool {
     id != UNUSED_SUPPRESSION && (id == SYNTAX_ERROR || crate::rules::rule(id).is_some())
+}
+
+/// The edit that suppresses `rule` on the line holding byte `at` of `text` (the language
+/// server's "Disable <rule> for this line"): the rule appended to the next-line directive
+/// just above, or a new directive above, indented like the line.
+pub fn suppression_edit(text: &str, language: Language, rule: &str, at: usize) -> Edit {
+    let index = LineIndex::new(text);
+    let line_of = |line: usize| {
+        let start = index.line_start(line);
+        let end = if line + 1 < index.line_count() {
+            index.line_start(line + 1)
+        } else {
+            text.len()
+        };
+        (start, &text[start..end])
+    };
+    let line = index.line(at.min(text.len()));
+    let (line_start, current) = line_of(line);
+    let indent = &current[..current.len() - current.trim_start_matches([' ', '\t']).len()];
+    if line > 0 {
+        let (prev_start, prev) = line_of(line - 1);
+        let trimmed = prev.trim_start();
+        let existing = match language {
+            Language::Bicep => trimmed.starts_with(BICEP_NEXT_LINE),
+            Language::Json => trimmed
+                .strip_prefix("//")
+                .map(str::trim_start)
+                .and_then(|t| t.strip_prefix(JSON_NEXT_LINE))
+                .is_some_and(|r| r.trim_end().is_empty() || r.starts_with(char::is_whitespace)),
+        };
+        if existing {
+            let end = prev_start + prev.trim_end().len();
+            return Edit {
+                range: end..end,
+                new_text: format!(" {rule}"),
+            };
+        }
+    }
+    let directive = match language {
+        Language::Bicep => BICEP_NEXT_LINE.to_owned(),
+        Language::Json => format!("// {JSON_NEXT_LINE}"),
+    };
+    Edit {
+        range: line_start..line_start,
+        new_text: format!(
+            "{indent}{directive} {rule}{}",
+            crate::text::line_break(text)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppression_edits() {
+        let text = "resource a 'x' = {\r\n  properties: {}\r\n}\r\n";
+        let at = 22;
+        assert_eq!(
+            suppression_edit(text, Language::Bicep, "r1", at),
+            Edit {
+                range: 20..20,
+                new_text: "  #disable-next-line r1\r\n".into()
+            }
+        );
+        let text = "x\n    #disable-next-line BCP1  \n    y: 1\n";
+        assert_eq!(
+            suppression_edit(
+                text,
+                Language::Bicep,
+                "r1",
+                text.match_indices('\n').nth(1).unwrap().0 + 1 + 4
+            ),
+            Edit {
+                range: 29..29,
+                new_text: " r1".into()
+            }
+        );
+        let text = "{\n  // mtlsguard-disable-next-line a\n  \"b\": 1\n}";
+        assert_eq!(
+            suppression_edit(
+                text,
+                Language::Json,
+                "r1",
+                text.match_indices('\n').nth(1).unwrap().0 + 1 + 2
+            ),
+            Edit {
+                range: 36..36,
+                new_text: " r1".into()
+            }
+        );
+        let text = "{\n  \"b\": 1\n}";
+        assert_eq!(
+            suppression_edit(text, Language::Json, "r1", 4),
+            Edit {
+                range: 2..2,
+                new_text: "  // mtlsguard-disable-next-line r1\n".into()
+            }
+        );
+    }
 }

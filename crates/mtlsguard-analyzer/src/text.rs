@@ -49,6 +49,15 @@ pub fn undo(edit: &tree_sitter::InputEdit) -> tree_sitter::InputEdit {
     }
 }
 
+/// The line break `text` uses (`\n` when it has none): what a line added to it ends with.
+pub(crate) fn line_break(text: &str) -> &'static str {
+    match text.find(['\n', '\r']) {
+        Some(i) if text[i..].starts_with("\r\n") => "\r\n",
+        Some(i) if text.as_bytes()[i] == b'\r' => "\r",
+        _ => "\n",
+    }
+}
+
 /// Where the `//` or `/*` comment starting at `i` ends: at the `\n` closing a line
 /// comment, after the `*/` of a block comment, or at the end of the text when it is
 /// unclosed. `None` when no comment starts at `i`. (Both languages share this comment

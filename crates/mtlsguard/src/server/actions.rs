@@ -4,10 +4,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use mtlsguard_analyzer::{
-    Edit, FILE_ERROR, Finding, Language, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION,
-    fix_until_stable, keep_clean_fixes,
+    Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_until_stable,
+    keep_clean_fixes, suppression_edit,
 };
-use ropey::Rope;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, OneOf,
     OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
@@ -63,66 +62,6 @@ pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
                     .strip_prefix(k)
                     .is_some_and(|rest| rest.starts_with('.'))
         }),
-    }
-}
-
-/// The line break the file uses (`\n` when it has none).
-fn eol(rope: &Rope) -> &'static str {
-    for (i, b) in rope.bytes().enumerate() {
-        match b {
-            b'\n' => return "\n",
-            b'\r' => {
-                return if rope.get_byte(i + 1) == Some(b'\n') {
-                    "\r\n"
-                } else {
-                    "\r"
-                };
-            }
-            _ => {}
-        }
-    }
-    "\n"
-}
-
-/// The text of a rope line without its line break.
-fn line_text(rope: &Rope, line: usize) -> String {
-    let s = rope.line(line).to_string();
-    s.trim_end_matches(['\r', '\n']).to_owned()
-}
-
-/// The edit that suppresses `rule` on the line where `at` is: a new directive above, or
-/// the rule appended to the directive already there.
-pub fn suppression_edit(rope: &Rope, language: Language, rule: &str, at: usize) -> Edit {
-    let line = rope.byte_to_line(at.min(rope.len_bytes()));
-    let line_start = rope.line_to_byte(line);
-    let current = line_text(rope, line);
-    let indent = &current[..current.len() - current.trim_start_matches([' ', '\t']).len()];
-    if line > 0 {
-        let prev = line_text(rope, line - 1);
-        let trimmed = prev.trim_start();
-        let existing = match language {
-            Language::Bicep => trimmed.starts_with("#disable-next-line"),
-            Language::Json => trimmed
-                .strip_prefix("//")
-                .map(str::trim_start)
-                .and_then(|t| t.strip_prefix("mtlsguard-disable-next-line"))
-                .is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace)),
-        };
-        if existing {
-            let end = rope.line_to_byte(line - 1) + prev.trim_end().len();
-            return Edit {
-                range: end..end,
-                new_text: format!(" {rule}"),
-            };
-        }
-    }
-    let directive = match language {
-        Language::Bicep => "#disable-next-line",
-        Language::Json => "// mtlsguard-disable-next-line",
-    };
-    Edit {
-        range: line_start..line_start,
-        new_text: format!("{indent}{directive} {rule}{}", eol(rope)),
     }
 }
 
@@ -232,6 +171,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
             }
         }
         let mut seen = Vec::new();
+        let mut text = None;
         for f in &here {
             // No directive can silence these (a file too large is never read for one).
             if [SYNTAX_ERROR, UNUSED_SUPPRESSION, FILE_ERROR].contains(&f.rule) {
@@ -242,7 +182,8 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
                 continue;
             }
             seen.push((f.rule, line));
-            let edit = suppression_edit(&snap.rope, language, f.rule, f.range.start);
+            let text = text.get_or_insert_with(|| store::text(&snap.rope));
+            let edit = suppression_edit(text, language, f.rule, f.range.start);
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", f.rule),
                 kind: Some(CodeActionKind::QUICKFIX),
@@ -299,43 +240,6 @@ mod tests {
                 range: 0..2,
                 new_text: "è".into()
             })
-        );
-    }
-
-    #[test]
-    fn suppression_edits() {
-        let rope = Rope::from_str("resource a 'x' = {\r\n  properties: {}\r\n}\r\n");
-        let at = 22;
-        assert_eq!(
-            suppression_edit(&rope, Language::Bicep, "r1", at),
-            Edit {
-                range: 20..20,
-                new_text: "  #disable-next-line r1\r\n".into()
-            }
-        );
-        let rope = Rope::from_str("x\n    #disable-next-line BCP1  \n    y: 1\n");
-        assert_eq!(
-            suppression_edit(&rope, Language::Bicep, "r1", rope.line_to_byte(2) + 4),
-            Edit {
-                range: 29..29,
-                new_text: " r1".into()
-            }
-        );
-        let rope = Rope::from_str("{\n  // mtlsguard-disable-next-line a\n  \"b\": 1\n}");
-        assert_eq!(
-            suppression_edit(&rope, Language::Json, "r1", rope.line_to_byte(2) + 2),
-            Edit {
-                range: 36..36,
-                new_text: " r1".into()
-            }
-        );
-        let rope = Rope::from_str("{\n  \"b\": 1\n}");
-        assert_eq!(
-            suppression_edit(&rope, Language::Json, "r1", 4),
-            Edit {
-                range: 2..2,
-                new_text: "  // mtlsguard-disable-next-line r1\n".into()
-            }
         );
     }
 
