@@ -68,7 +68,7 @@ pub fn syntax_error_count(language: Language, text: &str) -> usize {
 struct OneShot {
     /// Syntax errors, raw (as [`syntax_error_count`] counts them).
     errors: usize,
-    /// The tree has errors, tolerated ones included.
+    /// The tree has errors.
     broken: bool,
     /// The findings, with settings given (fixes unchecked).
     findings: Vec<Finding>,

@@ -154,7 +154,7 @@ pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut M
 }
 
 /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
-/// newer Bicep syntax unknown to the grammar leaves intact declarations behind.
+/// error recovery can leave intact declarations behind.
 pub(crate) fn lower_statements(
     doc: &Document<'_>,
     node: Node<'_>,
