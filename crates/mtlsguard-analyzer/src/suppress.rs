@@ -56,13 +56,9 @@ fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
         let mut rest_start = start + lead + prefix.len();
         if doc.language == Language::Json {
             let after = &text[rest_start..start + content.len()];
-            let t = after.trim_start();
-            let Some(r) = t.strip_prefix(JSON_NEXT_LINE) else {
+            let Some(r) = json_directive_ids(after) else {
                 continue;
             };
-            if !(r.is_empty() || r.starts_with(char::is_whitespace)) {
-                continue;
-            }
             rest_start += after.len() - r.len();
         }
         // A directive must be a comment, not a line of a multi-line string (Bicep's
@@ -284,6 +280,13 @@ fn is_suppressible(id: &str) -> bool {
     id != UNUSED_SUPPRESSION && (id == SYNTAX_ERROR || crate::rules::rule(id).is_some())
 }
 
+/// What follows our directive word in the body of an ARM `//` comment (the rule ids),
+/// or `None` when the comment is no directive of ours.
+fn json_directive_ids(comment: &str) -> Option<&str> {
+    let rest = comment.trim_start().strip_prefix(JSON_NEXT_LINE)?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(rest)
+}
+
 /// The edit that suppresses `rule` on the line holding byte `at` of `text` (the language
 /// server's "Disable <rule> for this line"): the rule appended to the next-line directive
 /// just above, or a new directive above, indented like the line.
@@ -308,9 +311,8 @@ pub fn suppression_edit(text: &str, language: Language, rule: &str, at: usize) -
             Language::Bicep => trimmed.starts_with(BICEP_NEXT_LINE),
             Language::Json => trimmed
                 .strip_prefix("//")
-                .map(str::trim_start)
-                .and_then(|t| t.strip_prefix(JSON_NEXT_LINE))
-                .is_some_and(|r| r.trim_end().is_empty() || r.starts_with(char::is_whitespace)),
+                .and_then(json_directive_ids)
+                .is_some(),
         };
         if existing {
             let end = prev_start + prev.trim_end().len();
