@@ -103,13 +103,13 @@ fn declaration_starts<'t>(doc: &Document<'_>, node: Node<'t>) -> Vec<Node<'t>> {
     'walk: loop {
         let n = cursor.node();
         if n.child_count() == 0 && n.start_position().column == 0 && !n.is_extra() {
-            let kind = text(doc, n);
-            if kind == "@" {
+            let word = text(doc, n);
+            if word == "@" {
                 if !after_decorator {
                     starts.push(n);
                 }
                 after_decorator = true;
-            } else if STARTS.contains(&kind) {
+            } else if STARTS.contains(&word) {
                 if !after_decorator {
                     starts.push(n);
                 }
