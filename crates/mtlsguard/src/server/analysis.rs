@@ -98,12 +98,12 @@ pub fn findings(
             panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
         }
         // No parse within the limit: the settings raised it after this snapshot was taken.
-        let parsed;
+        let fresh;
         let parsed = match &snap.tree {
             Some(parsed) => parsed,
             None => {
-                parsed = mtlsguard_analyzer::parse(language, &text, None);
-                &parsed
+                fresh = mtlsguard_analyzer::parse(language, &text, None);
+                &fresh
             }
         };
         let mut found = match parsed {
