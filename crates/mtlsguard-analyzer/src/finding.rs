@@ -91,12 +91,16 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     levels: Vec<(&'static str, Level)>,
+    /// `data-factory-client-cert`'s `managed-identity = "report"`: report managed
+    /// identities too, for teams that require certificates everywhere.
+    pub report_managed_identity: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             levels: RULES.iter().map(|r| (r.id, r.default_level)).collect(),
+            report_managed_identity: false,
         }
     }
 }

@@ -22,6 +22,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::lower::{self, bicep, json};
 use crate::model::{Model, Symbols};
+use crate::rules::Outcome;
 use crate::syntax::{Document, Language};
 use crate::{Finding, Settings, rules};
 
@@ -39,6 +40,8 @@ pub struct Analyzer {
     units: HashMap<usize, Unit>,
     reused: usize,
     checked: usize,
+    /// How each rule's check of each resource checked in the last call ended.
+    outcomes: Vec<(&'static str, Outcome)>,
 }
 
 #[derive(PartialEq)]
@@ -47,6 +50,9 @@ struct Key {
     settings: Settings,
     /// The id of every node that defines symbols: an unchanged id is unchanged text.
     symbols: Vec<usize>,
+    /// Bicep resource symbols (`x.id` is a non-empty string): by name, since every
+    /// edit in a resource changes its node.
+    resource_names: Vec<String>,
 }
 
 struct Unit {
@@ -123,6 +129,7 @@ struct Stats {
 /// What a document splits into: symbol-defining nodes and independently checked units.
 struct Plan<'t> {
     symbols: Vec<Node<'t>>,
+    resource_names: Vec<String>,
     units: Vec<Node<'t>>,
     json_root: Option<Node<'t>>,
 }
@@ -141,7 +148,8 @@ impl Analyzer {
             self.key = None;
             self.tree = None;
             let model = lower::lower(doc);
-            let findings = rules::run(doc, &model, settings);
+            self.outcomes.clear();
+            let findings = rules::run(doc, &model, settings, &mut self.outcomes);
             self.reused = 0;
             self.checked = model.resources.len();
             return finish(doc, settings, findings);
@@ -150,6 +158,7 @@ impl Analyzer {
             language: doc.language,
             settings: settings.clone(),
             symbols: plan.symbols.iter().map(|n| n.id()).collect(),
+            resource_names: plan.resource_names.clone(),
         };
         let symbol_ranges: Vec<Range<usize>> =
             plan.symbols.iter().map(|n| n.byte_range()).collect();
@@ -174,6 +183,7 @@ impl Analyzer {
         let mut old = std::mem::take(&mut self.units);
         let mut units = HashMap::with_capacity(plan.units.len());
         let mut stats = Stats::default();
+        let mut outcomes = Vec::new();
         for node in &plan.units {
             let range = node.byte_range();
             let unit = match old.remove(&node.id()) {
@@ -184,12 +194,13 @@ impl Analyzer {
                 None => {
                     let base = self
                         .base
-                        .get_or_insert_with(|| base_model(doc, &plan.symbols, plan.json_root));
+                        .get_or_insert_with(|| base_model(doc, &plan, plan.json_root));
                     let mut ctx = Ctx {
                         doc,
                         settings,
                         base,
                         stats: &mut stats,
+                        outcomes: &mut outcomes,
                     };
                     ctx.check(*node, 0, 1, &mut old, &moves)
                 }
@@ -204,7 +215,14 @@ impl Analyzer {
         self.tree = Some(doc.tree.clone());
         self.reused = stats.reused;
         self.checked = stats.checked;
+        self.outcomes = outcomes;
         finish(doc, settings, findings)
+    }
+
+    /// How each rule's check ended for every resource the last call checked afresh
+    /// (all of them on the first call): what `check --statistics` counts.
+    pub fn last_outcomes(&self) -> &[(&'static str, Outcome)] {
+        &self.outcomes
     }
 
     /// How many top-level resources the last call reused and checked afresh.
@@ -214,13 +232,16 @@ impl Analyzer {
 }
 
 /// The file's symbols as scope 0, which every unit is checked against.
-fn base_model(doc: &Document<'_>, symbols: &[Node<'_>], json_root: Option<Node<'_>>) -> Model {
+fn base_model(doc: &Document<'_>, plan: &Plan<'_>, json_root: Option<Node<'_>>) -> Model {
     let mut base = Model::default();
     match json_root {
         Some(root) => json::root_scope(doc, root, &mut base),
         None => {
-            base.scopes.push(Symbols::default());
-            for node in symbols {
+            base.scopes.push(Symbols {
+                resources: plan.resource_names.clone(),
+                ..Symbols::default()
+            });
+            for node in &plan.symbols {
                 bicep::lower_statement(doc, *node, &mut base);
             }
         }
@@ -234,6 +255,7 @@ struct Ctx<'a, 'd> {
     /// Scope 0, and the scopes of the deployments being descended into.
     base: &'a mut Model,
     stats: &'a mut Stats,
+    outcomes: &'a mut Vec<(&'static str, Outcome)>,
 }
 
 impl Ctx<'_, '_> {
@@ -269,7 +291,14 @@ impl Ctx<'_, '_> {
         }
         let mut out = Vec::new();
         for res in self.base.resources.iter().filter(|r| !r.existing) {
-            rules::check_resource(self.doc, self.base, res, self.settings, &mut out);
+            rules::check_resource(
+                self.doc,
+                self.base,
+                res,
+                self.settings,
+                &mut out,
+                self.outcomes,
+            );
         }
         self.base.resources.clear();
         self.base.scopes.truncate(scopes);
@@ -395,6 +424,7 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
         Language::Bicep => {
             let mut plan = Plan {
                 symbols: Vec::new(),
+                resource_names: Vec::new(),
                 units: Vec::new(),
                 json_root: None,
             };
@@ -406,7 +436,10 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
                 }
                 match child.kind() {
                     "parameter_declaration" | "variable_declaration" => plan.symbols.push(child),
-                    "resource_declaration" => plan.units.push(child),
+                    "resource_declaration" => {
+                        plan.resource_names.extend(bicep::symbol_name(doc, child));
+                        plan.units.push(child);
+                    }
                     _ => {}
                 }
             }
@@ -427,6 +460,7 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
             }
             Some(Plan {
                 symbols,
+                resource_names: Vec::new(),
                 units,
                 json_root: Some(obj),
             })

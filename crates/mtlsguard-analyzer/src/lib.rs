@@ -5,6 +5,7 @@
 //! text; callers convert to lines and columns in the encoding they need ([`LineIndex`]).
 
 mod check;
+mod eval;
 mod finding;
 mod fix;
 mod incremental;

@@ -2,7 +2,8 @@
 
 use std::ops::Range;
 
-/// A value with the byte range of its source text.
+/// A value as written, with the byte range of its source text: a literal, or an
+/// expression for [`crate::eval`] to evaluate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     pub range: Range<usize>,
@@ -14,21 +15,86 @@ pub enum ValueKind {
     /// A literal string (Bicep without interpolation; ARM not starting with `[`).
     Str(String),
     Bool(bool),
+    /// An integer (Bicep and ARM numbers that fit an `i64`).
+    Int(i64),
+    /// Any other number: known to be a number, its value not kept.
     Number,
     Null,
     Object(Object),
+    /// Elements in order; an element may be a [`ValueKind::Spread`].
     Array(Vec<Value>),
-    /// A reference to a parameter or variable, resolved through [`Symbols`].
+    /// `...x` inside an array.
+    Spread(Box<Value>),
+    /// A name: a parameter, variable, loop variable or resource.
     Ref(SymbolRef),
-    /// Any other expression: never decides a finding.
-    Expr,
+    /// `a.b`, `a.?b`, `a['b']`, `a[0]`, `a[?0]` (ARM: `.b`, `['b']`, `[0]`).
+    Member {
+        of: Box<Value>,
+        key: Box<Value>,
+        /// `.?` / `[?`: a missing key is `null`, not an error.
+        safe: bool,
+    },
+    /// A function call (`union(a, b)`, ARM `[union(...)]`); `name` as written (ARM and
+    /// Bicep namespaces like `sys.` are dropped).
+    Call {
+        name: String,
+        args: Vec<Value>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Value>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Value>,
+        right: Box<Value>,
+    },
+    Ternary {
+        cond: Box<Value>,
+        then: Box<Value>,
+        otherwise: Box<Value>,
+    },
+    /// An interpolated string: literal segments ([`ValueKind::Str`]) and expressions.
+    Interpolation(Vec<Value>),
+    /// Anything else (a lambda, a `for` expression, text that did not parse): never
+    /// known. The reason is what `check --statistics` counts.
+    Expr(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Minus,
+    /// `x!`: asserts non-null; the value is `x`'s.
+    NonNull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    And,
+    Or,
+    Eq,
+    NotEq,
+    /// `=~`: case-insensitive equality.
+    EqI,
+    NotEqI,
+    Coalesce,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SymbolRef {
     Param(String),
     Var(String),
-    /// A Bicep identifier: a param or a var, whichever exists.
+    /// A Bicep identifier: a loop variable, param, var or resource, whichever exists.
     Ident(String),
 }
 
@@ -37,11 +103,27 @@ pub struct Object {
     /// From `{` through `}`.
     pub range: Range<usize>,
     pub props: Vec<Property>,
-    /// Keys may exist that `props` does not show: some text inside did not parse, or a
-    /// spread of an unknown object may set any key. Then a property's absence from
-    /// `props` proves nothing: no "missing" finding may rest on this object.
+    /// `...x` members (a later key wins, so their place among `props` matters).
+    pub spreads: Vec<Spread>,
+    /// Some text inside did not parse: keys may exist that `props` does not show, so a
+    /// property's absence proves nothing.
     pub incomplete: bool,
 }
+
+/// `...x` in an object literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spread {
+    /// How many of the object's `props` are written before it.
+    pub at: usize,
+    /// `...x` itself.
+    pub range: Range<usize>,
+    pub value: Value,
+}
+
+/// [`ValueKind::Expr`] of a param that has neither a default nor a caller.
+pub const NO_DEFAULT: &str = "a param without default";
+/// [`ValueKind::Expr`] of a param supplied in a way that cannot be read.
+pub const SUPPLIED: &str = "a param supplied from elsewhere";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
@@ -58,14 +140,6 @@ impl Object {
     pub fn get(&self, key: &str) -> Option<&Property> {
         self.props.iter().rev().find(|p| p.key == key)
     }
-
-    pub fn get_object(&self, key: &str) -> Option<(&Property, &Object)> {
-        let p = self.get(key)?;
-        match &p.value.kind {
-            ValueKind::Object(o) => Some((p, o)),
-            _ => None,
-        }
-    }
 }
 
 impl Value {
@@ -75,6 +149,14 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// `[for (item, index) in source: ...]` over a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loop {
+    pub item: Option<String>,
+    pub index: Option<String>,
+    pub source: Value,
 }
 
 /// A resource to check.
@@ -93,21 +175,28 @@ pub struct Resource {
     pub existing: bool,
     /// Start of the declaration (Bicep `resource` keyword; ARM resource object).
     pub decl_start: usize,
+    /// Bicep `if (...)` / ARM `condition`: a condition known to be false deploys nothing.
+    pub condition: Option<Value>,
+    /// Bicep `[for ...]`: each element of a known source array is its own resource.
+    pub each: Option<Loop>,
 }
 
 impl Resource {
     pub fn is_type(&self, ty: &str) -> bool {
         self.ty.eq_ignore_ascii_case(ty)
     }
-
-    pub fn properties(&self) -> Option<(&Property, &Object)> {
-        self.body.get_object("properties")
-    }
 }
 
 /// A resolvable definition: a param default or a var value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
+    /// `param` or `var` (in messages: `param mode, line 3`).
+    pub what: &'static str,
+    pub name: String,
+    /// Where the definition's name is written (related locations point here).
+    pub name_range: Range<usize>,
+    /// The default or the var's value; a nullable param without default is a `null`
+    /// over its name.
     pub value: Value,
     /// The scope `value` is evaluated in: where it is written, which for a value an
     /// inner-scope deployment passes to its template is the deploying template.
@@ -119,6 +208,8 @@ pub struct Definition {
 pub struct Symbols {
     pub params: Vec<(String, Definition)>,
     pub vars: Vec<(String, Definition)>,
+    /// Bicep resource symbols: their `id` is a non-empty string.
+    pub resources: Vec<String>,
     /// ARM nested templates with outer-scope evaluation resolve in their parent scope.
     pub parent: Option<usize>,
 }
@@ -130,49 +221,11 @@ pub struct Model {
     pub scopes: Vec<Symbols>,
 }
 
-/// A literal reached from a property value, possibly through params/vars.
-pub struct Resolved<'m> {
-    pub value: &'m Value,
-    /// Where the literal was defined when it came through a param/var.
-    pub via: Option<Range<usize>>,
-}
-
 impl Model {
-    /// Follows params/vars (a few hops at most, so cycles cannot hang) to a literal.
-    pub fn resolve<'m>(&'m self, scope: usize, value: &'m Value) -> Resolved<'m> {
-        let mut current = value;
-        let mut via = None;
-        let mut scope = scope;
-        for _ in 0..8 {
-            let ValueKind::Ref(r) = &current.kind else {
-                break;
-            };
-            let Some(def) = self.lookup(scope, r) else {
-                return Resolved {
-                    value: current,
-                    via,
-                };
-            };
-            current = &def.value;
-            via = Some(def.value.range.clone());
-            scope = def.scope;
-        }
-        Resolved {
-            value: current,
-            via,
-        }
-    }
-
-    fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<&Definition> {
-        let mut s = scope;
-        // Outer-scope nested templates evaluate in their parent's scope; bounded hops.
-        for _ in 0..64 {
-            match self.scopes.get(s)?.parent {
-                Some(p) => s = p,
-                None => break,
-            }
-        }
-        let symbols = self.scopes.get(s)?;
+    /// The definition `r` names, seen from `scope` (outer-scope ARM nested templates
+    /// read their parent's symbols).
+    pub fn lookup(&self, scope: usize, r: &SymbolRef) -> Option<&Definition> {
+        let symbols = self.scopes.get(self.symbol_scope(scope))?;
         // ARM names are case-insensitive; Bicep identifiers are not.
         fn find<'d>(
             list: &'d [(String, Definition)],
@@ -197,5 +250,27 @@ impl Model {
                 find(&symbols.params, n, true).or_else(|| find(&symbols.vars, n, true))
             }
         }
+    }
+}
+
+impl Model {
+    /// The scope whose symbols `scope` reads: outer-scope nested templates evaluate in
+    /// their parent's (bounded hops: a malformed chain cannot hang).
+    pub fn symbol_scope(&self, scope: usize) -> usize {
+        let mut s = scope;
+        for _ in 0..64 {
+            match self.scopes.get(s).and_then(|x| x.parent) {
+                Some(p) => s = p,
+                None => break,
+            }
+        }
+        s
+    }
+
+    /// True when `name` is a Bicep resource symbol visible from `scope`.
+    pub fn is_resource(&self, scope: usize, name: &str) -> bool {
+        self.scopes
+            .get(self.symbol_scope(scope))
+            .is_some_and(|s| s.resources.iter().any(|r| r == name))
     }
 }

@@ -264,8 +264,9 @@ fn bicep_strings_with_escapes_and_interpolation() {
         (r"'Requ\u{69}red'", false),
         (r"'Optional'", true),
         (r"'\'Required\''", true),
-        (r"'Req${'u'}ired'", false), // interpolation: an expression, undecided
-        (r"'${x}'", false),
+        (r"'Req${'u'}ired'", false), // interpolation of known parts: 'Required'
+        (r"'Opt${'ional'}'", true),
+        (r"'${x}'", false), // an undeclared name: undecided
         (r"'''Required'''", false),
         ("'''\nRequired'''", false),
         ("'''\r\nOptional'''", true),
@@ -273,7 +274,7 @@ fn bicep_strings_with_escapes_and_interpolation() {
         (r"'\u{D800}'", false),   // a surrogate is not a char either
         (r"'\u{}'", false),
         (r"'\q'", true), // not an escape Bicep knows: read as the text `\q`
-        (r"'${'${'${'x'}'}'}'", false),
+        (r"'${'${'${'x'}'}'}'", true), // nested interpolations of known parts: 'x'
         (r"'\$\{x}'", true),
     ];
     for (value, finding) in cases {

@@ -6,7 +6,7 @@ pub use stable::{FixRun, MAX_FIX_ROUNDS, fix_until_stable};
 
 use std::ops::Range;
 
-use crate::model::{Object, Value};
+use crate::model::Object;
 use crate::syntax::{Document, Language};
 use crate::{Edit, Finding};
 
@@ -86,16 +86,16 @@ fn property(lang: Language, key: &str, value: &str) -> String {
     }
 }
 
-/// Replaces a property's value with a literal.
+/// Replaces the literal written at `old` with another.
 pub(crate) fn replace_value(
     doc: &Document<'_>,
     scope: &Range<usize>,
-    old: &Value,
+    old: &Range<usize>,
     new: &NewValue,
 ) -> Edit {
-    let indent = line_indent(doc.text, old.range.start);
+    let indent = line_indent(doc.text, old.start);
     Edit {
-        range: old.range.clone(),
+        range: old.clone(),
         new_text: new.render(
             doc.language,
             indent,

@@ -176,26 +176,58 @@ pub(crate) fn lower_statements(
 fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: bool) {
     let mut name = None;
     let mut value = None;
+    let mut nullable = false;
     let mut seen_eq = false;
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
         if child.kind() == "=" {
             seen_eq = true;
         } else if child.kind() == "identifier" && name.is_none() {
-            name = Some(text(doc, child).to_owned());
+            name = Some(child);
+        } else if child.kind() == "type" && !seen_eq {
+            nullable = child
+                .named_child(0)
+                .is_some_and(|t| t.kind() == "nullable_type");
         } else if seen_eq && child.is_named() && !child.is_extra() && value.is_none() {
             value = Some(lower_value(doc, child, 0));
         }
     }
-    if let (Some(name), Some(value)) = (name, value) {
-        let symbols = &mut model.scopes[0];
-        let list = if is_param {
-            &mut symbols.params
-        } else {
-            &mut symbols.vars
-        };
-        list.push((name, Definition { value, scope: 0 }));
-    }
+    let Some(name_node) = name else { return };
+    let value = match value {
+        Some(v) => v,
+        None if !is_param || seen_eq => return,
+        // A nullable param without default is `null`; another has no value here.
+        None => Value {
+            range: name_node.byte_range(),
+            kind: if nullable {
+                ValueKind::Null
+            } else {
+                ValueKind::Expr(crate::model::NO_DEFAULT)
+            },
+        },
+    };
+    let name = text(doc, name_node).to_owned();
+    let def = Definition {
+        what: if is_param { "param" } else { "var" },
+        name: name.clone(),
+        name_range: name_node.byte_range(),
+        value,
+        scope: 0,
+    };
+    let symbols = &mut model.scopes[0];
+    let list = if is_param {
+        &mut symbols.params
+    } else {
+        &mut symbols.vars
+    };
+    list.push((name, def));
+}
+
+/// The symbolic name of a declaration (`resource site '...'`: `site`).
+pub(crate) fn symbol_name(doc: &Document<'_>, node: Node<'_>) -> Option<String> {
+    children(node)
+        .find(|c| c.kind() == "identifier")
+        .map(|n| text(doc, n).to_owned())
 }
 
 pub(crate) fn resource(
@@ -207,6 +239,12 @@ pub(crate) fn resource(
 ) {
     if depth > MAX_DEPTH {
         return;
+    }
+    if depth == 0
+        && let Some(name) = symbol_name(doc, node)
+        && !model.scopes[0].resources.contains(&name)
+    {
+        model.scopes[0].resources.push(name);
     }
     let mut type_node = None;
     let mut existing = false;
@@ -220,7 +258,8 @@ pub(crate) fn resource(
             _ => {}
         }
     }
-    let (Some(type_node), Some(body)) = (type_node, body.and_then(body_object)) else {
+    let Some(type_node) = type_node else { return };
+    let Some((body, condition, each)) = body.and_then(|b| body_parts(doc, b)) else {
         return;
     };
     let Some(type_str) = literal_string(doc, type_node) else {
@@ -231,6 +270,7 @@ pub(crate) fn resource(
         None => (type_str.clone(), None),
     };
     let ty = full_type(parent_ty, short);
+    let relevant = crate::rules::is_relevant(&ty);
     let object = relevant_body(&ty, body, || lower_object(doc, body, 0));
     // Nested resources live in the body as `object_property > resource_declaration`.
     let mut cursor = body.walk();
@@ -242,6 +282,7 @@ pub(crate) fn resource(
             }
         }
     }
+    let lower_if = |n: Option<Node<'_>>| n.filter(|_| relevant).map(|n| lower_value(doc, n, 0));
     model.resources.push(Resource {
         ty,
         type_range: type_node.byte_range(),
@@ -250,17 +291,56 @@ pub(crate) fn resource(
         scope: 0,
         existing,
         decl_start: node.start_byte(),
+        condition: lower_if(condition),
+        each: each.filter(|_| relevant).map(|(item, index, source)| Loop {
+            item,
+            index,
+            source: lower_value(doc, source, 0),
+        }),
     });
 }
 
-/// The object of a resource body: plain, `if (...) {}`, `[for ...: {}]`, `[for ...: if () {}]`.
-fn body_object(node: Node<'_>) -> Option<Node<'_>> {
+/// A loop's item and index names and its source.
+type LoopParts<'t> = (Option<String>, Option<String>, Node<'t>);
+
+/// The object of a resource body (plain, `if (...) {}`, `[for ...: {}]`,
+/// `[for ...: if () {}]`), its condition and its loop.
+fn body_parts<'t>(
+    doc: &Document<'_>,
+    node: Node<'t>,
+) -> Option<(Node<'t>, Option<Node<'t>>, Option<LoopParts<'t>>)> {
     match node.kind() {
-        "object" => Some(node),
-        "if_statement" => children(node).find(|c| c.kind() == "object"),
+        "object" => Some((node, None, None)),
+        "if_statement" => {
+            let cond = children(node).find(|c| c.kind() == "parenthesized_expression");
+            let body = children(node).find(|c| c.kind() == "object")?;
+            Some((body, cond, None))
+        }
         "for_statement" => {
-            let body = node.child_by_field_name("body")?;
-            body_object(body)
+            let (mut item, mut index, mut source) = (None, None, None);
+            let mut seen_in = false;
+            let mut cursor = node.walk();
+            for c in node.children(&mut cursor) {
+                match c.kind() {
+                    "in" => seen_in = true,
+                    "identifier" if !seen_in => item = Some(text(doc, c).to_owned()),
+                    "for_loop_parameters" => {
+                        for p in children(c) {
+                            match p.kind() {
+                                "loop_variable" => item = Some(text(doc, p).to_owned()),
+                                "loop_enumerator" => index = Some(text(doc, p).to_owned()),
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ if seen_in && source.is_none() && c.is_named() && !c.is_extra() => {
+                        source = Some(c)
+                    }
+                    _ => {}
+                }
+            }
+            let (body, cond, _) = body_parts(doc, node.child_by_field_name("body")?)?;
+            Some((body, cond, Some((item, index, source?))))
         }
         _ => None,
     }
@@ -272,27 +352,8 @@ pub(crate) fn literal_string(doc: &Document<'_>, node: Node<'_>) -> Option<Strin
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         match child.kind() {
-            "string_content" | "multiline_string_content" => out.push_str(text(doc, child)),
-            "escape_sequence" => {
-                let esc = text(doc, child);
-                match esc {
-                    "\\n" => out.push('\n'),
-                    "\\r" => out.push('\r'),
-                    "\\t" => out.push('\t'),
-                    "\\\\" => out.push('\\'),
-                    "\\'" => out.push('\''),
-                    "\\$" => out.push('$'),
-                    _ => {
-                        let hex = esc.trim_start_matches("\\u{").trim_end_matches('}');
-                        match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
-                            Some(c) => out.push(c),
-                            None => return None,
-                        }
-                    }
-                }
-            }
             "comment" => {}
-            _ => return None,
+            _ => out.push_str(&literal_piece(doc, child)?),
         }
     }
     if node.has_error() {
@@ -308,51 +369,228 @@ pub(crate) fn literal_string(doc: &Document<'_>, node: Node<'_>) -> Option<Strin
 }
 
 pub(crate) fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
-    if depth > MAX_DEPTH || node.has_error() && node.kind() != "object" && node.kind() != "array" {
-        return expr(node);
+    if depth > MAX_DEPTH {
+        return opaque(node, "an expression nested too deeply");
+    }
+    if node.has_error() && node.kind() != "object" && node.kind() != "array" {
+        return opaque(node, "text that did not parse");
     }
     let range = node.byte_range();
+    let field = |name: &str| {
+        node.child_by_field_name(name)
+            .map(|n| Box::new(lower_value(doc, n, depth + 1)))
+    };
+    let has_token = |token: &str| {
+        let mut cursor = node.walk();
+        node.children(&mut cursor).any(|c| c.kind() == token)
+    };
     let kind = match node.kind() {
         "string" => match literal_string(doc, node) {
             Some(s) => ValueKind::Str(s),
-            None => ValueKind::Expr,
+            None => interpolation(doc, node, depth),
         },
         "boolean" => ValueKind::Bool(text(doc, node) == "true"),
-        "number" => ValueKind::Number,
+        "number" => text(doc, node)
+            .parse()
+            .map_or(ValueKind::Number, ValueKind::Int),
         "null" => ValueKind::Null,
         "identifier" => ValueKind::Ref(SymbolRef::Ident(text(doc, node).to_owned())),
         "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
         "array" => match array_items(doc, node, depth) {
             Some(items) => array(node, items),
-            None => ValueKind::Expr,
+            None => ValueKind::Expr("text that did not parse"),
         },
-        _ => ValueKind::Expr,
+        "parenthesized_expression" => match children(node).next() {
+            Some(inner) => return lower_value(doc, inner, depth + 1),
+            None => ValueKind::Expr("text that did not parse"),
+        },
+        "member_expression" => match (field("object"), node.child_by_field_name("property")) {
+            (Some(of), Some(p)) => ValueKind::Member {
+                of,
+                key: Box::new(Value {
+                    range: p.byte_range(),
+                    kind: ValueKind::Str(text(doc, p).to_owned()),
+                }),
+                safe: has_token(".?"),
+            },
+            _ => ValueKind::Expr("text that did not parse"),
+        },
+        "subscript_expression" if has_token("^") => ValueKind::Expr("an index from the end"),
+        "subscript_expression" => match (field("object"), field("index")) {
+            (Some(of), Some(key)) => ValueKind::Member {
+                of,
+                key,
+                safe: has_token("?"),
+            },
+            _ => ValueKind::Expr("text that did not parse"),
+        },
+        "call_expression" => call(doc, node, depth),
+        "unary_expression" => match field("argument") {
+            Some(operand) => ValueKind::Unary {
+                op: if has_token("!") {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Minus
+                },
+                operand,
+            },
+            None => ValueKind::Expr("text that did not parse"),
+        },
+        "non_null_expression" => match field("argument") {
+            Some(operand) => ValueKind::Unary {
+                op: UnaryOp::NonNull,
+                operand,
+            },
+            None => ValueKind::Expr("text that did not parse"),
+        },
+        "binary_expression" => {
+            let op = node
+                .child_by_field_name("operator")
+                .and_then(|o| binary_op(o.kind()));
+            match (op, field("left"), field("right")) {
+                (Some(op), Some(left), Some(right)) => ValueKind::Binary { op, left, right },
+                _ => ValueKind::Expr("text that did not parse"),
+            }
+        }
+        "ternary_expression" => match (
+            field("condition"),
+            field("consequence"),
+            field("alternative"),
+        ) {
+            (Some(cond), Some(then), Some(otherwise)) => ValueKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            },
+            _ => ValueKind::Expr("text that did not parse"),
+        },
+        "for_statement" => ValueKind::Expr("a for expression"),
+        "lambda_expression" => ValueKind::Expr("a lambda"),
+        "resource_expression" => ValueKind::Expr("a nested resource reference"),
+        _ => ValueKind::Expr("an expression"),
     };
     Value { range, kind }
 }
 
+fn opaque(node: Node<'_>, what: &'static str) -> Value {
+    Value {
+        range: node.byte_range(),
+        kind: ValueKind::Expr(what),
+    }
+}
+
+fn binary_op(token: &str) -> Option<BinaryOp> {
+    Some(match token {
+        "&&" => BinaryOp::And,
+        "||" => BinaryOp::Or,
+        "==" => BinaryOp::Eq,
+        "!=" => BinaryOp::NotEq,
+        "=~" => BinaryOp::EqI,
+        "!~" => BinaryOp::NotEqI,
+        "??" => BinaryOp::Coalesce,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::LtEq,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::GtEq,
+        "+" => BinaryOp::Add,
+        "-" => BinaryOp::Sub,
+        "*" => BinaryOp::Mul,
+        "/" => BinaryOp::Div,
+        "%" => BinaryOp::Mod,
+        _ => return None,
+    })
+}
+
+/// `f(...)`, `sys.f(...)`, `az.f(...)`: a function of Bicep's own namespaces. Other
+/// namespaces (imported or user-defined functions) are not evaluated.
+fn call(doc: &Document<'_>, node: Node<'_>, depth: usize) -> ValueKind {
+    let Some(function) = node.child_by_field_name("function") else {
+        return ValueKind::Expr("text that did not parse");
+    };
+    let name = match function.kind() {
+        "identifier" => text(doc, function).to_owned(),
+        "member_expression" => {
+            let ns = function.child_by_field_name("object").map(|n| text(doc, n));
+            match (ns, function.child_by_field_name("property")) {
+                (Some("sys" | "az"), Some(p)) => text(doc, p).to_owned(),
+                _ => return ValueKind::Expr("a function of another namespace"),
+            }
+        }
+        _ => return ValueKind::Expr("an expression"),
+    };
+    let args = node
+        .child_by_field_name("arguments")
+        .map(|a| {
+            children(a)
+                .map(|arg| lower_value(doc, arg, depth + 1))
+                .collect()
+        })
+        .unwrap_or_default();
+    ValueKind::Call { name, args }
+}
+
+/// A string's content or escape sequence, decoded; `None` for anything else.
+fn literal_piece(doc: &Document<'_>, child: Node<'_>) -> Option<String> {
+    let raw = text(doc, child);
+    match child.kind() {
+        "string_content" | "multiline_string_content" => Some(raw.to_owned()),
+        "escape_sequence" => Some(match raw {
+            "\\n" => "\n".into(),
+            "\\r" => "\r".into(),
+            "\\t" => "\t".into(),
+            "\\\\" => "\\".into(),
+            "\\'" => "'".into(),
+            "\\$" => "$".into(),
+            _ => {
+                let hex = raw.trim_start_matches("\\u{").trim_end_matches('}');
+                char::from_u32(u32::from_str_radix(hex, 16).ok()?)?.to_string()
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// An interpolated string's segments and expressions, in order.
+fn interpolation(doc: &Document<'_>, node: Node<'_>, depth: usize) -> ValueKind {
+    let mut parts = Vec::new();
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "interpolation" => match children(child).next() {
+                Some(e) => parts.push(lower_value(doc, e, depth + 1)),
+                None => return ValueKind::Expr("text that did not parse"),
+            },
+            "comment" => {}
+            _ => {
+                // Content and escapes decode as a string of their own.
+                let Some(s) = literal_piece(doc, child) else {
+                    return ValueKind::Expr("text that did not parse");
+                };
+                parts.push(Value {
+                    range: child.byte_range(),
+                    kind: ValueKind::Str(s),
+                });
+            }
+        }
+    }
+    ValueKind::Interpolation(parts)
+}
+
 pub(crate) fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
     let mut props = Vec::new();
+    let mut spreads = Vec::new();
     let mut incomplete = node.has_error();
     if depth <= MAX_DEPTH {
         for member in children(node) {
             match member.kind() {
                 "object_property" => props.extend(property(doc, member, depth)),
                 "spread_expression" => match spread_operand(member) {
-                    // `...{ a: 1 }`: its keys, in order (a later key wins).
-                    Some(inner) if inner.kind() == "object" => {
-                        let spread = lower_object(doc, inner, depth + 1);
-                        incomplete |= spread.incomplete;
-                        props.extend(spread.props);
-                    }
-                    // An unknown object may set any key: the keys before it are
-                    // undecidable, those after it still decide.
-                    _ => {
-                        for p in &mut props {
-                            p.value.kind = ValueKind::Expr;
-                        }
-                        incomplete = true;
-                    }
+                    Some(inner) => spreads.push(Spread {
+                        at: props.len(),
+                        range: member.byte_range(),
+                        value: lower_value(doc, inner, depth + 1),
+                    }),
+                    None => incomplete = true,
                 },
                 _ => {} // decorators, nested resource declarations
             }
@@ -361,6 +599,7 @@ pub(crate) fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> 
     Object {
         range: node.byte_range(),
         props,
+        spreads,
         incomplete,
     }
 }
@@ -391,8 +630,7 @@ fn spread_operand(spread: Node<'_>) -> Option<Node<'_>> {
     Some(operand)
 }
 
-/// An array's items: spreads of array literals contribute their items; a spread of
-/// anything else makes the array unknown (`None`).
+/// An array's items; `...x` is a [`ValueKind::Spread`] item.
 fn array_items(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Option<Vec<Value>> {
     if depth > MAX_DEPTH {
         return None;
@@ -403,8 +641,11 @@ fn array_items(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Option<Vec<V
             items.push(lower_value(doc, item, depth + 1));
             continue;
         }
-        let inner = spread_operand(item).filter(|n| n.kind() == "array")?;
-        items.extend(array_items(doc, inner, depth + 1)?);
+        let inner = spread_operand(item)?;
+        items.push(Value {
+            range: item.byte_range(),
+            kind: ValueKind::Spread(Box::new(lower_value(doc, inner, depth + 1))),
+        });
     }
     Some(items)
 }

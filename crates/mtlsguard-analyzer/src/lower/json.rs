@@ -1,5 +1,7 @@
 //! ARM JSON: templates, their scopes and inline deployments.
 
+use std::ops::Range;
+
 use super::*;
 
 pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
@@ -215,7 +217,20 @@ fn template_scope(
         for p in &params.props {
             let default = || {
                 let v = p.value.as_object()?.get("defaultValue")?;
-                Some((v, scope))
+                Some((&v.value, scope))
+            };
+            let unset = |what| {
+                Some((
+                    Value {
+                        range: p.key_range.clone(),
+                        kind: ValueKind::Expr(what),
+                    },
+                    scope,
+                ))
+            };
+            let default = || match default() {
+                Some((v, scope)) => Some((v.clone(), scope)),
+                None => unset(crate::model::NO_DEFAULT),
             };
             let value = match given {
                 Given::Defaults => default(),
@@ -228,21 +243,23 @@ fn template_scope(
                         .rev()
                         .find(|q| q.key.eq_ignore_ascii_case(&p.key))
                     {
-                        Some(q) => q
-                            .value
-                            .as_object()
-                            .and_then(|o| o.get("value"))
-                            .map(|v| (v, caller)),
+                        Some(q) => match q.value.as_object().and_then(|o| o.get("value")) {
+                            Some(v) => Some((v.value.clone(), caller)),
+                            None => unset(crate::model::SUPPLIED),
+                        },
                         None => default(),
                     }
                 }
-                Given::Unknown => None,
+                Given::Unknown => unset(crate::model::SUPPLIED),
             };
-            if let Some((v, scope)) = value {
+            if let Some((value, scope)) = value {
                 symbols.params.push((
                     p.key.clone(),
                     Definition {
-                        value: v.value.clone(),
+                        what: "parameter",
+                        name: p.key.clone(),
+                        name_range: p.key_range.clone(),
+                        value,
                         scope,
                     },
                 ));
@@ -252,8 +269,11 @@ fn template_scope(
     if let Some(vars) = member_object(doc, template, "variables") {
         for v in lower_object(doc, vars, depth + 1).props {
             symbols.vars.push((
-                v.key,
+                v.key.clone(),
                 Definition {
+                    what: "variable",
+                    name: v.key,
+                    name_range: v.key_range,
                     value: v.value,
                     scope,
                 },
@@ -312,7 +332,7 @@ fn lower_resource(
         return;
     };
     let Some(ValueKind::Str(short)) = (type_node.kind() == "string")
-        .then(|| string(doc, type_node).map(arm_string))
+        .then(|| string(doc, type_node).map(|s| arm_string(s, 0..0).kind))
         .flatten()
     else {
         return;
@@ -321,7 +341,7 @@ fn lower_resource(
     // An expression (`[parameters('v')]`) is no version.
     let api_version = member(doc, obj, "apiVersion")
         .and_then(|n| string(doc, n))
-        .and_then(|s| match arm_string(s) {
+        .and_then(|s| match arm_string(s, 0..0).kind {
             ValueKind::Str(v) => Some(v),
             _ => None,
         });
@@ -337,7 +357,11 @@ fn lower_resource(
             lower_resource(doc, item, None, inner, model, depth + 2);
         }
     }
+    let relevant = crate::rules::is_relevant(&ty);
     let body = relevant_body(&ty, obj, || lower_object(doc, obj, depth + 1));
+    let condition = member(doc, obj, "condition")
+        .filter(|_| relevant)
+        .map(|n| lower_value(doc, n, depth + 1));
     model.resources.push(Resource {
         ty,
         type_range: type_node.byte_range(),
@@ -346,6 +370,9 @@ fn lower_resource(
         scope,
         existing,
         decl_start: obj.start_byte(),
+        condition,
+        // ARM `copy` loops index with `copyIndex()`, which is not evaluated.
+        each: None,
     });
 }
 
@@ -413,12 +440,14 @@ fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
     let range = node.byte_range();
     let kind = match node.kind() {
         "string" => match string(doc, node) {
-            Some(s) => arm_string(s),
-            None => ValueKind::Expr,
+            Some(s) => return arm_string(s, range),
+            None => ValueKind::Expr("text that did not parse"),
         },
         "true" => ValueKind::Bool(true),
         "false" => ValueKind::Bool(false),
-        "number" => ValueKind::Number,
+        "number" => text(doc, node)
+            .parse()
+            .map_or(ValueKind::Number, ValueKind::Int),
         "null" => ValueKind::Null,
         "object" => ValueKind::Object(lower_object(doc, node, depth + 1)),
         "array" => array(
@@ -427,40 +456,25 @@ fn lower_value(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Value {
                 .map(|c| lower_value(doc, c, depth + 1))
                 .collect(),
         ),
-        _ => ValueKind::Expr,
+        _ => ValueKind::Expr("text that did not parse"),
     };
     Value { range, kind }
 }
 
 /// ARM strings in `[...]` are expressions; `[[` escapes a literal leading bracket.
-fn arm_string(s: String) -> ValueKind {
-    let trimmed = s.trim();
+fn arm_string(s: String, range: Range<usize>) -> Value {
+    let literal = |s| Value {
+        range: range.clone(),
+        kind: ValueKind::Str(s),
+    };
     if let Some(rest) = s.strip_prefix("[[") {
-        return ValueKind::Str(format!("[{rest}"));
+        return literal(format!("[{rest}"));
     }
+    let trimmed = s.trim();
     if !(trimmed.starts_with('[') && trimmed.ends_with(']')) {
-        return ValueKind::Str(s);
+        return literal(s);
     }
-    let inner = trimmed[1..trimmed.len() - 1].trim();
-    for (func, make) in [
-        ("parameters", SymbolRef::Param as fn(String) -> SymbolRef),
-        ("variables", SymbolRef::Var as fn(String) -> SymbolRef),
-    ] {
-        // ARM function names are case-insensitive: `[Parameters('x')]` works too.
-        if let Some(arg) = inner
-            .get(..func.len())
-            .filter(|head| head.eq_ignore_ascii_case(func))
-            .map(|_| inner[func.len()..].trim_start())
-            .and_then(|r| r.strip_prefix('('))
-            .and_then(|r| r.strip_suffix(')'))
-            .map(str::trim)
-            .and_then(|r| r.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
-            && !arg.contains('\'')
-        {
-            return ValueKind::Ref(make(arg.to_owned()));
-        }
-    }
-    ValueKind::Expr
+    arm_expr::lower(&trimmed[1..trimmed.len() - 1], range)
 }
 
 fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
@@ -488,6 +502,7 @@ fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
     Object {
         range: node.byte_range(),
         props,
+        spreads: Vec::new(),
         incomplete: node.has_error(),
     }
 }

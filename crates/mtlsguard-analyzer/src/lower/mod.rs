@@ -7,7 +7,8 @@
 use tree_sitter::Node;
 
 use crate::model::{
-    Definition, Model, Object, Property, Resource, SymbolRef, Symbols, Value, ValueKind,
+    BinaryOp, Definition, Loop, Model, Object, Property, Resource, Spread, SymbolRef, Symbols,
+    UnaryOp, Value, ValueKind,
 };
 use crate::syntax::{Document, Language};
 
@@ -29,7 +30,7 @@ fn text<'a>(doc: &Document<'a>, node: Node<'_>) -> &'a str {
 fn expr(node: Node<'_>) -> Value {
     Value {
         range: node.byte_range(),
-        kind: ValueKind::Expr,
+        kind: ValueKind::Expr("an expression nested too deeply"),
     }
 }
 
@@ -45,7 +46,7 @@ fn children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 /// is unknown, not empty: `[ <garbage> ]` must not read as an empty list.
 fn array(node: Node<'_>, items: Vec<Value>) -> ValueKind {
     if items.is_empty() && node.has_error() {
-        ValueKind::Expr
+        ValueKind::Expr("text that did not parse")
     } else {
         ValueKind::Array(items)
     }
@@ -72,11 +73,13 @@ fn relevant_body(ty: &str, node: Node<'_>, lower: impl FnOnce() -> Object) -> Ob
         Object {
             range: node.byte_range(),
             props: Vec::new(),
+            spreads: Vec::new(),
             incomplete: false,
         }
     }
 }
 
+mod arm_expr;
 pub(crate) mod bicep;
 pub(crate) mod json;
 

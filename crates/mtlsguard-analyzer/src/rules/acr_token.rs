@@ -1,34 +1,53 @@
 //! `acr-token-client-cert`: Container Registry tokens must use certificates, not passwords.
 
 use super::RuleCtx;
-use crate::model::ValueKind;
+use crate::eval::Kind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some((_, props)) = ctx.properties() else {
+    let Some(props) = ctx.need_properties() else {
         return;
     };
-    let Some((_, creds)) = props.get_object("credentials") else {
+    let Some(props) = props else {
+        return ctx.out_of_scope();
+    };
+    let Some(creds) = ctx.need(&props, "credentials") else {
         return;
     };
-    match creds.get("certificates") {
-        Some(p) => {
-            let lit = ctx.resolve(&p.value);
-            if matches!(&lit.value.kind, ValueKind::Array(a) if a.is_empty()) {
-                let msg = "certificates is an empty array: add at least one client certificate to the token's credentials".to_owned();
-                ctx.bad_value(p, &lit, msg, None);
+    let Some(creds) = creds else {
+        // Without credentials the token has no way to authenticate: nothing to judge.
+        return ctx.out_of_scope();
+    };
+    match ctx.need(&creds, "certificates") {
+        Some(Some(f)) => match &f.val.kind {
+            Kind::Array(a) if a.is_empty() => {
+                let msg = format!(
+                    "{}: add at least one client certificate to the token's credentials",
+                    ctx.describe(&f)
+                );
+                ctx.bad_value(&f, msg, None);
             }
-        }
-        None => ctx.missing(
+            Kind::Unknown(w) => ctx.undecided(w.clone()),
+            _ => {}
+        },
+        Some(None) => ctx.missing(
             &["properties", "credentials", "certificates"],
             "certificates is missing: add at least one client certificate to the token's credentials".to_owned(),
             None,
         ),
+        None => {}
     }
-    if let Some(p) = creds.get("passwords") {
-        let lit = ctx.resolve(&p.value);
-        if matches!(&lit.value.kind, ValueKind::Array(a) if !a.is_empty()) {
-            let msg = "passwords is a non-empty array: remove the passwords (set it to []) and authenticate with client certificates".to_owned();
-            ctx.bad_value(p, &lit, msg, None);
+    if let Some(Some(f)) = ctx.need(&creds, "passwords") {
+        match &f.val.kind {
+            Kind::Array(a) if !a.is_empty() => {
+                let msg = format!(
+                    "{}: remove the passwords (set it to []) and authenticate with client certificates",
+                    ctx.describe(&f)
+                        .replace("is an array", "is a non-empty array")
+                );
+                ctx.bad_value(&f, msg, None);
+            }
+            Kind::Unknown(w) => ctx.undecided(w.clone()),
+            _ => {}
         }
     }
 }

@@ -1,21 +1,33 @@
 //! `apim-client-cert`: API Management gateway hostnames must negotiate client certificates.
 
 use super::RuleCtx;
+use crate::eval::Kind;
 use crate::fix::NewValue;
-use crate::model::ValueKind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some(props) = ctx.properties_if_decidable() else {
+    let Some(props) = ctx.need_properties() else {
         return;
     };
-    match props.and_then(|o| o.get("negotiateClientCertificate")) {
-        Some(p) => {
-            let lit = ctx.resolve(&p.value);
-            if let ValueKind::Bool(false) = lit.value.kind {
-                let msg = "negotiateClientCertificate is false: set it to true to require client certificates".to_owned();
-                ctx.bad_value(p, &lit, msg, Some((NewValue::Bool(true), true)));
+    let field = match &props {
+        Some(props) => match ctx.need(props, "negotiateClientCertificate") {
+            Some(f) => f,
+            None => return,
+        },
+        None => None,
+    };
+    match field {
+        Some(f) => match &f.val.kind {
+            Kind::Bool(false) => {
+                let msg = format!(
+                    "{}: set it to true to require client certificates",
+                    ctx.describe(&f)
+                );
+                ctx.bad_value(&f, msg, Some((NewValue::Bool(true), true)));
             }
-        }
+            Kind::Unknown(w) => ctx.undecided(w.clone()),
+            // A non-boolean is no setting the rule can judge.
+            _ => {}
+        },
         None => ctx.missing(
             &["properties", "negotiateClientCertificate"],
             "negotiateClientCertificate is missing: set it to true to require client certificates"

@@ -1,22 +1,28 @@
 //! `cassandra-client-cert`: managed Cassandra clusters must list client certificates.
 
 use super::RuleCtx;
-use crate::model::ValueKind;
+use crate::eval::Kind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some(props) = ctx.properties_if_decidable() else {
+    let Some(props) = ctx.need_properties() else {
         return;
     };
-    match props.and_then(|o| o.get("clientCertificates")) {
-        Some(p) => {
-            let lit = ctx.resolve(&p.value);
-            if matches!(&lit.value.kind, ValueKind::Array(a) if a.is_empty()) {
-                let msg =
-                    "clientCertificates is an empty array: list at least one client certificate"
-                        .to_owned();
-                ctx.bad_value(p, &lit, msg, None);
+    let field = match &props {
+        Some(props) => match ctx.need(props, "clientCertificates") {
+            Some(f) => f,
+            None => return,
+        },
+        None => None,
+    };
+    match field {
+        Some(f) => match &f.val.kind {
+            Kind::Array(a) if a.is_empty() => {
+                let msg = format!("{}: list at least one client certificate", ctx.describe(&f));
+                ctx.bad_value(&f, msg, None);
             }
-        }
+            Kind::Unknown(w) => ctx.undecided(w.clone()),
+            _ => {}
+        },
         None => ctx.missing(
             &["properties", "clientCertificates"],
             "clientCertificates is missing: list at least one client certificate".to_owned(),

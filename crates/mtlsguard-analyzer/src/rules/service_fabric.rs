@@ -2,7 +2,7 @@
 
 use super::RuleCtx;
 use crate::Related;
-use crate::model::ValueKind;
+use crate::eval::Kind;
 
 const LISTS: [&str; 2] = [
     "clientCertificateCommonNames",
@@ -10,37 +10,40 @@ const LISTS: [&str; 2] = [
 ];
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    let Some(props) = ctx.properties_if_decidable() else {
+    let Some(props) = ctx.need_properties() else {
         return;
     };
-    // A list hidden in text that did not parse may well be non-empty.
-    let holder = props.unwrap_or(&ctx.res.body);
-    if holder.incomplete && LISTS.iter().any(|k| holder.get(k).is_none()) {
-        return;
-    }
     let mut related = Vec::new();
     let mut states = Vec::new();
     for key in LISTS {
-        let Some(p) = props.and_then(|o| o.get(key)) else {
+        let field = match &props {
+            Some(props) => match ctx.need(props, key) {
+                Some(f) => f,
+                // A list we cannot see may well be non-empty.
+                None => return,
+            },
+            None => None,
+        };
+        let Some(f) = field else {
             states.push((key, "missing"));
             continue;
         };
-        let lit = ctx.resolve(&p.value);
-        match &lit.value.kind {
-            ValueKind::Array(a) if a.is_empty() => {
+        match &f.val.kind {
+            Kind::Array(a) if a.is_empty() => {
                 states.push((key, "an empty array"));
                 related.push(Related {
-                    range: p.range.clone(),
-                    message: format!("{key} is an empty array"),
+                    range: f.at.clone(),
+                    message: ctx.describe(&f),
                 });
-                if let Some(via) = lit.via {
+                for s in f.val.via.iter() {
                     related.push(Related {
-                        range: via,
-                        message: format!("the value of {key} is defined here"),
+                        range: s.range.clone(),
+                        message: format!("the value of {key} comes from {} {}", s.what, s.name),
                     });
                 }
             }
-            // A non-empty list, or one we cannot decide: compliant as far as we can tell.
+            Kind::Unknown(w) => return ctx.undecided(w.clone()),
+            // A non-empty list, or one we cannot judge: compliant as far as we can tell.
             _ => return,
         }
     }

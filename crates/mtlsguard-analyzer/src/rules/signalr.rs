@@ -1,34 +1,42 @@
 //! `signalr-client-cert`: internal SignalR / Web PubSub services must enable client certificates.
 
 use super::RuleCtx;
+use crate::eval::Kind;
 use crate::fix::NewValue;
-use crate::model::ValueKind;
 
 pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
-    if !ctx.is_internal() {
+    if ctx.is_internal() != Some(true) {
         return;
     }
-    let Some((_, props)) = ctx.properties() else {
+    let Some(Some(props)) = ctx.need_properties() else {
         return;
     };
-    let tls = match props.get("tls") {
-        None => None,
-        Some(p) => match &p.value.kind {
-            ValueKind::Object(o) => Some(o),
-            // `tls` given as an expression: undecidable.
-            _ => return,
-        },
+    let Some(tls) = ctx.need(&props, "tls") else {
+        return;
     };
-    match tls.and_then(|o| o.get("clientCertEnabled")) {
-        Some(p) => {
-            let lit = ctx.resolve(&p.value);
-            if let ValueKind::Bool(false) = lit.value.kind {
-                let msg =
-                    "tls.clientCertEnabled is false: set it to true to require client certificates"
-                        .to_owned();
-                ctx.bad_value(p, &lit, msg, Some((NewValue::Bool(true), true)));
+    let cert = match &tls {
+        Some(tls) => match ctx.need(tls, "clientCertEnabled") {
+            Some(f) => f,
+            None => return,
+        },
+        None => None,
+    };
+    match cert {
+        Some(f) => match &f.val.kind {
+            Kind::Bool(false) => {
+                let f = super::Field {
+                    name: "tls.clientCertEnabled".into(),
+                    ..f
+                };
+                let msg = format!(
+                    "{}: set it to true to require client certificates",
+                    ctx.describe(&f)
+                );
+                ctx.bad_value(&f, msg, Some((NewValue::Bool(true), true)));
             }
-        }
+            Kind::Unknown(w) => ctx.undecided(w.clone()),
+            _ => {}
+        },
         None => ctx.missing(
             &["properties", "tls", "clientCertEnabled"],
             "tls.clientCertEnabled is missing: set it to true to require client certificates"

@@ -1,0 +1,509 @@
+//! What a rule sees: the resource's evaluated body, read field by field, and the ways
+//! to report (spec sections 5 and 7: where a finding points, what its fix edits).
+
+use std::ops::Range;
+use std::rc::Rc;
+
+use super::{CHECKS, rule};
+use crate::eval::{Bindings, Eval, Kind, Lookup, Step, Val, Why};
+use crate::fix::{self, NewValue};
+use crate::model::{Loop, Model, Resource};
+use crate::syntax::Document;
+use crate::{Finding, Fix, Level, Related, Settings};
+
+/// How a rule's check of one resource ended, for `check --statistics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A gate decided that the rule does not apply (public, external, too old...).
+    OutOfScope,
+    /// Decided: compliant, or findings.
+    Decided,
+    /// A value the rule needed is unknown.
+    Undecided(Why),
+}
+
+/// A value read from the resource body, and where it enters the resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Field<'m> {
+    /// How messages name it: its key, or a path the rule sets (`tls.clientCertEnabled`).
+    pub name: String,
+    pub val: Val<'m>,
+    /// The text of the resource's own body through which it enters: its property, or
+    /// the property or spread element holding the expression it comes from.
+    pub at: Range<usize>,
+    /// Its key, when its property is written in the resource's own body.
+    pub key_at: Option<Range<usize>>,
+}
+
+/// What reading a field gives.
+pub(crate) enum Got<'m> {
+    Value(Field<'m>),
+    /// Not there (and its object is known to be complete).
+    Missing,
+    Unknown(Why),
+}
+
+/// Runs every enabled resource rule over every resource of the document.
+pub(crate) fn run(
+    doc: &Document<'_>,
+    model: &Model,
+    settings: &Settings,
+    outcomes: &mut Vec<(&'static str, Outcome)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for res in model.resources.iter().filter(|r| !r.existing) {
+        check_resource(doc, model, res, settings, &mut out, outcomes);
+    }
+    out
+}
+
+/// Checks `res` with every enabled rule of its type; `outcomes` gets how each ended.
+pub(crate) fn check_resource(
+    doc: &Document<'_>,
+    model: &Model,
+    res: &Resource,
+    settings: &Settings,
+    out: &mut Vec<Finding>,
+    outcomes: &mut Vec<(&'static str, Outcome)>,
+) {
+    let rules: Vec<_> = CHECKS
+        .iter()
+        .filter(|(id, _)| settings.level(id) != Level::Off)
+        .map(|(id, check)| (rule(id).expect("every check has metadata"), check))
+        .filter(|(meta, _)| meta.resource_types.iter().any(|t| res.is_type(t)))
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    let eval = Eval::new(model);
+    // Each element of a loop over a known array is its own resource.
+    let cases: Vec<Vec<(&str, Val<'_>)>> = match &res.each {
+        None => vec![Vec::new()],
+        Some(each) => {
+            let source = eval.eval(&each.source, res.scope, &[]);
+            fn bind<'m>(each: &'m Loop, item: Val<'m>, index: Val<'m>) -> Vec<(&'m str, Val<'m>)> {
+                let mut b = Vec::new();
+                if let Some(n) = &each.item {
+                    b.push((n.as_str(), item));
+                }
+                if let Some(n) = &each.index {
+                    b.push((n.as_str(), index));
+                }
+                b
+            }
+            match source.as_array() {
+                Some([]) => {
+                    for (meta, _) in &rules {
+                        outcomes.push((meta.id, Outcome::OutOfScope));
+                    }
+                    return;
+                }
+                Some(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let item = item.clone().through(&source.via);
+                        bind(each, item, Val::computed(Kind::Int(i as i64)))
+                    })
+                    .collect(),
+                None => {
+                    let why = source.why().cloned().unwrap_or(Why::Fails);
+                    vec![bind(each, Val::unknown(why.clone()), Val::unknown(why))]
+                }
+            }
+        }
+    };
+    for (meta, check) in rules {
+        let level = settings.level(meta.id);
+        let mut worst = None;
+        let start = out.len();
+        for env in &cases {
+            if let Some(cond) = &res.condition
+                && eval.eval(cond, res.scope, env).as_bool() == Some(false)
+            {
+                // A condition known to be false deploys nothing.
+                worst = worst.or(Some(Outcome::OutOfScope));
+                continue;
+            }
+            let mut ctx = RuleCtx::new(doc, &eval, res, env, meta.id, level, settings);
+            check(&mut ctx);
+            for f in ctx.found {
+                // Elements deciding alike report once.
+                if !out[start..].contains(&f) {
+                    out.push(f);
+                }
+            }
+            worst = Some(match (worst, ctx.outcome) {
+                (Some(Outcome::Undecided(w)), _) | (_, Outcome::Undecided(w)) => {
+                    Outcome::Undecided(w)
+                }
+                (Some(Outcome::Decided), _) | (_, Outcome::Decided) => Outcome::Decided,
+                _ => Outcome::OutOfScope,
+            });
+        }
+        outcomes.push((meta.id, worst.unwrap_or(Outcome::OutOfScope)));
+    }
+}
+
+pub(crate) struct RuleCtx<'a, 'm> {
+    pub doc: &'a Document<'a>,
+    pub res: &'m Resource,
+    pub settings: &'a Settings,
+    rule: &'static str,
+    level: Level,
+    body: Field<'m>,
+    /// Definitions the gates went through: related locations of every finding.
+    gates: Vec<Step>,
+    found: Vec<Finding>,
+    outcome: Outcome,
+}
+
+impl<'a, 'm> RuleCtx<'a, 'm> {
+    fn new(
+        doc: &'a Document<'a>,
+        eval: &Eval<'m>,
+        res: &'m Resource,
+        env: &Bindings<'m>,
+        rule: &'static str,
+        level: Level,
+        settings: &'a Settings,
+    ) -> Self {
+        let body = Field {
+            name: String::new(),
+            val: eval.eval_object(&res.body, res.scope, env),
+            at: res.type_range.clone(),
+            key_at: None,
+        };
+        RuleCtx {
+            doc,
+            res,
+            settings,
+            rule,
+            level,
+            body,
+            gates: Vec::new(),
+            found: Vec::new(),
+            outcome: Outcome::Decided,
+        }
+    }
+
+    /// The check could not decide: `why` is what it needed and did not know.
+    pub fn undecided(&mut self, why: Why) {
+        if !matches!(self.outcome, Outcome::Undecided(_)) {
+            self.outcome = Outcome::Undecided(why);
+        }
+    }
+
+    /// A gate decided the rule does not apply to this resource.
+    pub fn out_of_scope(&mut self) {
+        self.outcome = Outcome::OutOfScope;
+    }
+
+    /// `parent.key`. A `null` parent has no keys.
+    pub fn get(&self, parent: &Field<'m>, key: &str) -> Got<'m> {
+        let obj = match &parent.val.kind {
+            Kind::Object(o) => o,
+            Kind::Null => return Got::Missing,
+            Kind::Unknown(w) => return Got::Unknown(w.clone()),
+            _ => return Got::Unknown(Why::Fails),
+        };
+        match obj.lookup(key) {
+            Lookup::Missing => Got::Missing,
+            Lookup::Unknown(w) => Got::Unknown(w),
+            Lookup::Found(e) => {
+                let own = self.in_body(&e.member);
+                Got::Value(Field {
+                    name: key.to_owned(),
+                    val: e.val.clone().through(&parent.val.via),
+                    at: if own {
+                        e.member.clone()
+                    } else {
+                        parent.at.clone()
+                    },
+                    key_at: own.then(|| e.key_range.clone()),
+                })
+            }
+        }
+    }
+
+    /// `get` for a value the rule needs: unknown records the check as undecided.
+    pub fn need(&mut self, parent: &Field<'m>, key: &str) -> Option<Option<Field<'m>>> {
+        match self.get(parent, key) {
+            Got::Value(f) => Some(Some(f)),
+            Got::Missing => Some(None),
+            Got::Unknown(w) => {
+                self.undecided(w);
+                None
+            }
+        }
+    }
+
+    /// The resource's `properties` for a rule that needs them.
+    pub fn need_properties(&mut self) -> Option<Option<Field<'m>>> {
+        let body = self.body.clone();
+        self.need(&body, "properties")
+    }
+
+    /// The elements of an array field; unknown records the check as undecided.
+    pub fn items(&mut self, list: &Field<'m>) -> Option<Vec<Field<'m>>> {
+        match &list.val.kind {
+            Kind::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|item| {
+                        let own = item.written.as_ref().filter(|r| self.in_body(r));
+                        Field {
+                            name: list.name.clone(),
+                            val: item.clone().through(&list.val.via),
+                            at: own.cloned().unwrap_or_else(|| list.at.clone()),
+                            key_at: None,
+                        }
+                    })
+                    .collect(),
+            ),
+            Kind::Unknown(w) => {
+                self.undecided(w.clone());
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The string value of `parent.key`, if known.
+    pub fn need_string(
+        &mut self,
+        parent: &Field<'m>,
+        key: &str,
+    ) -> Option<Option<(Field<'m>, Rc<str>)>> {
+        let Some(f) = self.need(parent, key)? else {
+            return Some(None);
+        };
+        match &f.val.kind {
+            Kind::Str(s) => {
+                let s = s.clone();
+                Some(Some((f, s)))
+            }
+            Kind::Unknown(w) => {
+                self.undecided(w.clone());
+                None
+            }
+            _ => Some(None),
+        }
+    }
+
+    /// App Service and SignalR are in scope only when `publicNetworkAccess` is
+    /// `Disabled`: `Some(true)` then, `None` when it cannot be told.
+    pub fn is_internal(&mut self) -> Option<bool> {
+        let Some(props) = self.need_properties()? else {
+            self.out_of_scope();
+            return Some(false);
+        };
+        match self.need_string(&props, "publicNetworkAccess")? {
+            Some((f, s)) if s.eq_ignore_ascii_case("Disabled") => {
+                self.gate(&f);
+                Some(true)
+            }
+            _ => {
+                self.out_of_scope();
+                Some(false)
+            }
+        }
+    }
+
+    /// `f` decided that the rule applies: its definitions explain every finding.
+    pub fn gate(&mut self, f: &Field<'m>) {
+        for s in f.val.via.iter() {
+            if !self.gates.contains(s) {
+                self.gates.push(s.clone());
+            }
+        }
+    }
+
+    /// `name is 'x'`, naming the definition the value was set in (some editors show
+    /// no related information): `clientCertMode is 'Optional' (param mode, line 3)`.
+    pub fn describe(&self, f: &Field<'m>) -> String {
+        self.describe_with(f, None)
+    }
+
+    /// [`Self::describe`] with a note in the same parentheses: `... (param m, line 1;
+    /// client certificates are ignored)`.
+    pub fn describe_with(&self, f: &Field<'m>, note: Option<&str>) -> String {
+        let def = f.val.via.last().map(|step| {
+            format!(
+                "{} {}, line {}",
+                step.what,
+                step.name,
+                self.line(step.range.start)
+            )
+        });
+        let notes: Vec<String> = def.into_iter().chain(note.map(str::to_owned)).collect();
+        if notes.is_empty() {
+            format!("{} is {}", f.name, f.val.show())
+        } else {
+            format!("{} is {} ({})", f.name, f.val.show(), notes.join("; "))
+        }
+    }
+
+    fn line(&self, at: usize) -> usize {
+        let upto = &self.doc.text.as_bytes()[..at.min(self.doc.text.len())];
+        // Lines as editors count them: `\r\n`, `\n` and a lone `\r` each end one.
+        1 + upto
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && upto.get(i + 1) != Some(&b'\n')))
+            .count()
+    }
+
+    fn in_body(&self, r: &Range<usize>) -> bool {
+        let body = &self.res.body.range;
+        body.start <= r.start && r.end <= body.end
+    }
+
+    /// Related locations at each definition `f` (and the gates) went through.
+    fn related(&self, f: Option<&Field<'m>>) -> Vec<Related> {
+        let mut out = Vec::new();
+        let steps = f.map(|f| f.val.via.iter()).into_iter().flatten();
+        for s in steps.chain(self.gates.iter()) {
+            if out.iter().any(|r: &Related| r.range == s.range) {
+                continue;
+            }
+            out.push(Related {
+                range: s.range.clone(),
+                message: match f {
+                    Some(f) if f.val.via.contains(s) => {
+                        format!("the value of {} comes from {} {}", f.name, s.what, s.name)
+                    }
+                    _ => format!("{} {} puts the resource in scope", s.what, s.name),
+                },
+            });
+        }
+        out
+    }
+
+    /// Reports `f`, whose value is wrong; offers writing `good` where the value is
+    /// written, when it is a literal (a definition's literal: the default, the var).
+    pub fn bad_value(&mut self, f: &Field<'m>, message: String, good: Option<(NewValue, bool)>) {
+        let related = self.related(Some(f));
+        let fix = good.and_then(|(new, safe)| {
+            let written = f.val.written.as_ref()?;
+            // Another resource or caller may share a definition: changing it is never safe.
+            let own = f.val.via.is_empty() && self.in_body(written);
+            let title = match f.val.via.last() {
+                // The definition is the literal: `param mode string = 'Optional'`.
+                Some(step) if !own && step.range == *written => {
+                    format!("Set {} {} to {}", step.what, step.name, new.display())
+                }
+                // The literal is inside it: `var siteProps = { clientCertMode: ... }`.
+                Some(step) if !own => format!(
+                    "Set {} in {} {} to {}",
+                    f.name,
+                    step.what,
+                    step.name,
+                    new.display()
+                ),
+                _ => format!("Set {} to {}", f.name, new.display()),
+            };
+            Some(Fix {
+                title,
+                edits: vec![fix::replace_value(
+                    self.doc,
+                    &self.res.body.range,
+                    written,
+                    &new,
+                )],
+                safe: safe && own,
+            })
+        });
+        self.push(f.at.clone(), message, related, fix);
+    }
+
+    /// Reports the missing property at `path` below the resource body (e.g.
+    /// `["properties", "tls", "clientCertEnabled"]`), located per spec section 5, with
+    /// an insert fix where the object it belongs in is a literal.
+    pub fn missing(&mut self, path: &[&str], message: String, insert: Option<NewValue>) {
+        // The deepest field on the path that exists, and its depth.
+        let mut deepest = self.body.clone();
+        let mut depth = 0;
+        let mut located = self.res.type_range.clone();
+        for (i, key) in path[..path.len() - 1].iter().enumerate() {
+            match self.get(&deepest, key) {
+                Got::Value(f) => {
+                    if i > 0 {
+                        located = f.key_at.clone().unwrap_or_else(|| f.at.clone());
+                    } else if f.key_at.is_none() {
+                        located = f.at.clone();
+                    }
+                    deepest = f;
+                    depth = i + 1;
+                }
+                Got::Missing => break,
+                Got::Unknown(w) => return self.undecided(w),
+            }
+        }
+        let Some(obj) = deepest.val.as_object() else {
+            // Below a value that is no object (`tls: null`): reported, never inserted into.
+            let related = self.related(None);
+            return self.push(located, message, related, None);
+        };
+        if obj.open.is_some() {
+            return self.undecided(obj.open.clone().unwrap_or(Why::Fails));
+        }
+        // A key differing only in case (`ClientCertEnabled`) is not the property, but
+        // inserting the right spelling beside it would leave two keys that Bicep and
+        // most resource providers treat as duplicates: point at it instead of fixing.
+        let want = path[depth];
+        let twin = obj
+            .entries
+            .iter()
+            .find(|e| &*e.key != want && e.key.eq_ignore_ascii_case(want))
+            .map(|e| Related {
+                range: e.key_range.clone(),
+                message: format!("{} is not {want}: property names are case-sensitive", e.key),
+            });
+        let mut related = self.related(Some(&deepest));
+        related.extend(twin.clone());
+        let insert = if twin.is_some() { None } else { insert };
+        let fix = insert.and_then(|leaf| {
+            let literal = obj.literal?;
+            let new = NewValue::nest(&path[depth..], leaf.clone());
+            let (key, value) = match new {
+                NewValue::Object(mut props) if props.len() == 1 => props.remove(0),
+                _ => return None,
+            };
+            let own = deepest.val.via.is_empty() && self.in_body(&literal.range);
+            Some(Fix {
+                title: format!("Add {} set to {}", path[path.len() - 1], leaf.display()),
+                edits: fix::insert_property(self.doc, &self.res.body.range, literal, &key, &value)?,
+                safe: own,
+            })
+        });
+        self.push(located, message, related, fix);
+    }
+
+    pub fn push(
+        &mut self,
+        range: Range<usize>,
+        message: String,
+        mut related: Vec<Related>,
+        fix: Option<Fix>,
+    ) {
+        for r in self.related(None) {
+            if !related.iter().any(|x| x.range == r.range) {
+                related.push(r);
+            }
+        }
+        self.found.push(Finding {
+            rule: self.rule,
+            level: self.level,
+            message,
+            range,
+            related,
+            fix,
+        });
+    }
+
+    /// The last finding reported, to add to it.
+    pub fn last_finding(&mut self) -> Option<&mut Finding> {
+        self.found.last_mut()
+    }
+}
