@@ -12,7 +12,7 @@ mod analysis;
 mod position;
 mod settings;
 mod store;
-mod transport;
+mod stdin;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ use mtlsguard_analyzer::{Analyzer, Finding, Parsed, syntax_tree_dump};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Request, Response};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server as Transport};
+use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server};
 
 use crate::config::ConfigCache;
 
@@ -68,7 +68,7 @@ pub fn run(_: ServerArgs) -> ExitCode {
         let (service, socket) = LspService::build(|client| Backend {
             server: Arc::new(State::new(client)),
         })
-        .custom_method(transport::INVALID_MESSAGE, Backend::invalid_message)
+        .custom_method(stdin::INVALID_MESSAGE, Backend::invalid_message)
         .finish();
         let state = service.inner().server.clone();
         let ordered = Ordered {
@@ -79,10 +79,10 @@ pub fn run(_: ServerArgs) -> ExitCode {
         let (reader, writer) = tokio::io::duplex(1 << 20);
         let at_eof = state.clone();
         tokio::spawn(async move {
-            let _ = transport::sanitize(tokio::io::stdin(), writer).await;
+            let _ = stdin::sanitize(tokio::io::stdin(), writer).await;
             at_eof.exiting.notify_one();
         });
-        let serve = Transport::new(reader, tokio::io::stdout(), socket).serve(ordered);
+        let serve = Server::new(reader, tokio::io::stdout(), socket).serve(ordered);
         tokio::pin!(serve);
         // `serve` also waits for handlers still running, and one may wait for an answer
         // from a client that has gone (e.g. `client/registerCapability`): after `exit` or
