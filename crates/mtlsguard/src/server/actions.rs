@@ -12,10 +12,11 @@ use tower_lsp_server::ls_types::{
     OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
 };
 
-use super::analysis::{self, DiagnosticCaps, Snapshot};
+use super::analysis::{self, DiagnosticCaps};
+use super::documents;
+use super::documents::Snapshot;
 use super::position::Encoding;
 use super::settings::Effective;
-use super::store;
 
 pub const FIX_ALL_KIND: &str = "source.fixAll.mtlsguard";
 
@@ -75,7 +76,7 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
         return Ok(None);
     }
     analysis::guarded(|| {
-        let original = store::text(&snap.rope);
+        let original = documents::text(&snap.rope);
         // As `check --fix`: never anything that would add syntax errors (`withheld`).
         let run = fix_until_stable(language, &original, &settings.analyzer, false);
         minimal_edit(&original, &run.text)
@@ -152,7 +153,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
             .and_then(Parsed::tree)
             .is_some_and(|t| t.root_node().has_error())
     {
-        let text = store::text(&snap.rope);
+        let text = documents::text(&snap.rope);
         analysis::guarded(|| {
             keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable)
         })?;
@@ -182,7 +183,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
                 continue;
             }
             seen.push((f.rule, line));
-            let text = text.get_or_insert_with(|| store::text(&snap.rope));
+            let text = text.get_or_insert_with(|| documents::text(&snap.rope));
             let edit = suppression_edit(text, language, f.rule, f.range.start);
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", f.rule),

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 use mtlsguard_analyzer::{
-    Analyzer, Document, FILE_ERROR, Finding, Language, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
+    Analyzer, Document, FILE_ERROR, Finding, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
     UNUSED_SUPPRESSION, not_analyzed,
 };
 use ropey::Rope;
@@ -15,26 +15,13 @@ use tower_lsp_server::ls_types::{
     Location, NumberOrString, TextEdit, Uri,
 };
 
+use super::documents::{self, Snapshot};
 use super::position::{self, Encoding};
 use super::settings::Effective;
-use super::store;
 
 pub const SOURCE: &str = "mtlsguard";
 const DOCS_BASE: &str =
     "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
-
-/// An immutable copy of a document (cheap: the rope and the tree share their storage).
-#[derive(Clone)]
-pub struct Snapshot {
-    pub uri: Uri,
-    pub rope: Rope,
-    /// Present when the document is analyzed.
-    pub language: Option<Language>,
-    /// The parse of `rope`; missing when the text was too large to parse.
-    pub tree: Option<Parsed>,
-    pub version: i32,
-    pub seq: u64,
-}
 
 /// Runs `f`, turning a panic into an error message.
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
@@ -93,7 +80,7 @@ pub fn findings(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let result = guarded(|| {
-        let text = store::text(&snap.rope);
+        let text = documents::text(&snap.rope);
         if panic_marker().is_some_and(|m| text.contains(m)) {
             panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
         }
@@ -207,7 +194,7 @@ pub fn diagnostics(
 
 #[cfg(test)]
 mod tests {
-    use mtlsguard_analyzer::{Settings, parse};
+    use mtlsguard_analyzer::{Language, Settings, parse};
 
     use super::*;
     use crate::server::settings::ClientSettings;
@@ -279,8 +266,8 @@ mod bench {
     use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
     use super::*;
+    use crate::server::documents::{Doc, LanguageId};
     use crate::server::settings::ClientSettings;
-    use crate::server::store::{Doc, Kind};
 
     fn stats(mut v: Vec<Duration>) -> String {
         v.sort();
@@ -303,11 +290,11 @@ mod bench {
         let files = [
             (
                 "Azure+bicep-registry-modules/avm/ptn/aca-lza/hosting-environment/main.json",
-                Kind::Json,
+                LanguageId::Json,
             ),
             (
                 "Azure+bicep/src/Bicep.Core.Samples/Files/baselines/LargeTemplate_Stress_LF/main.syntax.bicep",
-                Kind::Bicep,
+                LanguageId::Bicep,
             ),
         ];
         let settings = ClientSettings::default().over(&Settings::default());
@@ -345,7 +332,7 @@ mod bench {
                     seq: doc.seq,
                 };
                 let t3 = Instant::now();
-                let copy = store::text(&snap.rope).len();
+                let copy = documents::text(&snap.rope).len();
                 copies.push(t3.elapsed());
                 assert_eq!(copy, snap.rope.len_bytes());
                 let t2 = Instant::now();

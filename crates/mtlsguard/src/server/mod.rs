@@ -9,9 +9,9 @@
 
 mod actions;
 mod analysis;
+mod documents;
 mod position;
 mod settings;
-mod store;
 mod stdin;
 
 use std::collections::HashSet;
@@ -33,10 +33,10 @@ use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server};
 use crate::config::ConfigCache;
 
 use self::actions::{EditCaps, FIX_ALL_KIND};
-use self::analysis::{DiagnosticCaps, Snapshot};
+use self::analysis::DiagnosticCaps;
+use self::documents::{Doc, LanguageId, Rejected, Snapshot};
 use self::position::Encoding;
 use self::settings::{ClientSettings, Effective};
-use self::store::{Doc, Kind, Rejected};
 
 pub const SYNTAX_TREE_COMMAND: &str = "mtlsguard.syntaxTree";
 
@@ -224,15 +224,7 @@ impl State {
     }
 
     fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let doc = self.docs.get(uri)?;
-        Some(Snapshot {
-            uri: uri.clone(),
-            rope: doc.rope.clone(),
-            language: doc.language(),
-            tree: doc.tree.clone(),
-            version: doc.version,
-            seq: doc.seq,
-        })
+        Some(self.docs.get(uri)?.snapshot(uri.clone()))
     }
 
     fn is_current(&self, uri: &Uri, seq: u64, sgen: u64) -> bool {
@@ -421,14 +413,14 @@ impl State {
 
     fn did_open(self: &Arc<Self>, p: DidOpenTextDocumentParams) {
         let td = p.text_document;
-        let kind = Kind::from_language_id(&td.language_id, td.uri.as_str());
+        let kind = LanguageId::from_client(&td.language_id, td.uri.as_str());
         let seq = self.next_seq();
         self.analyzers.remove(&td.uri);
         let max_len = self.settings_for(&td.uri).max_file_size;
         let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
         match doc {
             Ok(doc) => {
-                let analyzed = doc.kind != Kind::Other;
+                let analyzed = doc.language_id != LanguageId::Other;
                 if self.docs.insert(td.uri.clone(), doc).is_some() {
                     self.log(
                         MessageType::INFO,
@@ -464,7 +456,7 @@ impl State {
                 );
                 return;
             };
-            let analyzed = doc.kind != Kind::Other;
+            let analyzed = doc.language_id != LanguageId::Other;
             analysis::guarded(|| {
                 doc.apply_changes(p.text_document.version, &p.content_changes, enc, seq)
                     .map(|()| analyzed)
@@ -927,7 +919,7 @@ impl LanguageServer for Backend {
         };
         let rope = snap.rope;
         let dump = tokio::task::spawn_blocking(move || {
-            analysis::guarded(|| syntax_tree_dump(&tree, &store::text(&rope)))
+            analysis::guarded(|| syntax_tree_dump(&tree, &documents::text(&rope)))
         })
         .await
         .map_err(|e| internal_error(e.to_string()))?
