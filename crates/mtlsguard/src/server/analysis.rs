@@ -18,6 +18,7 @@ use tower_lsp_server::ls_types::{
 use super::documents::{self, Snapshot};
 use super::position::{self, Encoding};
 use super::settings::Effective;
+use super::test_hooks;
 
 pub const SOURCE: &str = "mtlsguard";
 const DOCS_BASE: &str =
@@ -32,18 +33,6 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned())
     })
-}
-
-/// For the robustness tests: analysis panics on a document containing this text.
-fn panic_marker() -> Option<&'static str> {
-    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    MARKER
-        .get_or_init(|| {
-            std::env::var("MTLSGUARD_TEST_PANIC_MARKER")
-                .ok()
-                .filter(|m| !m.is_empty())
-        })
-        .as_deref()
 }
 
 /// The findings shown for a snapshot (syntax errors only when asked for), computed with
@@ -81,9 +70,7 @@ pub fn findings(
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let result = guarded(|| {
         let text = documents::text(&snap.rope);
-        if panic_marker().is_some_and(|m| text.contains(m)) {
-            panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
-        }
+        test_hooks::panic_if_marked(&text);
         // No parse within the limit: the settings raised it after this snapshot was taken.
         let fresh;
         let parsed = match &snap.tree {
@@ -254,103 +241,5 @@ mod tests {
             found.iter().all(|(r, _)| *r == "app-service-client-cert"),
             "{found:?}"
         );
-    }
-}
-
-#[cfg(test)]
-mod bench {
-    use std::path::Path;
-    use std::time::{Duration, Instant};
-
-    use mtlsguard_analyzer::Settings;
-    use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
-
-    use super::*;
-    use crate::server::documents::{Doc, LanguageId};
-    use crate::server::settings::ClientSettings;
-
-    fn stats(mut v: Vec<Duration>) -> String {
-        v.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        format!(
-            "median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
-            ms(v[v.len() / 2]),
-            ms(v[v.len() * 9 / 10]),
-            ms(v[v.len() - 1])
-        )
-    }
-
-    /// Per-edit cost on the largest corpus files (run in release with `--ignored --nocapture`):
-    /// one keystroke applied to the rope and the tree, the incremental re-parse, then the
-    /// full analysis (text materialized, findings computed) — what each `didChange` costs.
-    #[test]
-    #[ignore]
-    fn per_edit_cost() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-        let files = [
-            (
-                "Azure+bicep-registry-modules/avm/ptn/aca-lza/hosting-environment/main.json",
-                LanguageId::Json,
-            ),
-            (
-                "Azure+bicep/src/Bicep.Core.Samples/Files/baselines/LargeTemplate_Stress_LF/main.syntax.bicep",
-                LanguageId::Bicep,
-            ),
-        ];
-        let settings = ClientSettings::default().over(&Settings::default());
-        for (rel, kind) in files {
-            let Ok(text) = std::fs::read_to_string(corpus.join(rel)) else {
-                eprintln!("skipped: {rel} not found");
-                continue;
-            };
-            let t = Instant::now();
-            let mut doc = Doc::open(kind, &text, 0, 0, u64::MAX);
-            let open = t.elapsed();
-            let lines = doc.rope.len_lines() as u32;
-            let (mut edits, mut analyses, mut totals) = (Vec::new(), Vec::new(), Vec::new());
-            let mut copies = Vec::new();
-            let analyzer = Mutex::new(Analyzer::new());
-            let mut findings_count = 0;
-            for i in 0..40u32 {
-                // Type a space at the start of lines spread over the file.
-                let line = i * (lines - 1) / 40;
-                let change = TextDocumentContentChangeEvent {
-                    range: Some(Range::new(Position::new(line, 0), Position::new(line, 0))),
-                    range_length: None,
-                    text: " ".into(),
-                };
-                let t = Instant::now();
-                doc.apply_changes(i as i32 + 1, &[change], Encoding::Utf16, i as u64 + 1)
-                    .unwrap();
-                let edit = t.elapsed();
-                let snap = Snapshot {
-                    uri: "file:///bench".parse().unwrap(),
-                    rope: doc.rope.clone(),
-                    language: doc.language(),
-                    tree: doc.tree.clone(),
-                    version: doc.version,
-                    seq: doc.seq,
-                };
-                let t3 = Instant::now();
-                let copy = documents::text(&snap.rope).len();
-                copies.push(t3.elapsed());
-                assert_eq!(copy, snap.rope.len_bytes());
-                let t2 = Instant::now();
-                findings_count = findings(&snap, &settings, &analyzer).unwrap().len();
-                let analysis = t2.elapsed();
-                edits.push(edit);
-                analyses.push(analysis);
-                totals.push(t.elapsed());
-            }
-            eprintln!(
-                "{rel} ({} bytes, {lines} lines, {findings_count} findings)\n  open (full parse): {:.1} ms\n  edit + incremental re-parse: {}\n  analysis: {} (of which the text copy: {})\n  per edit total (edit + re-parse + analysis): {}",
-                text.len(),
-                open.as_secs_f64() * 1000.0,
-                stats(edits),
-                stats(analyses),
-                stats(copies),
-                stats(totals)
-            );
-        }
     }
 }

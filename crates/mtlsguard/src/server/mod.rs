@@ -13,6 +13,7 @@ mod documents;
 mod position;
 mod settings;
 mod stdin;
+mod test_hooks;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
