@@ -12,9 +12,10 @@ use tower_lsp_server::ls_types::{
     OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
 };
 
-use super::analysis::{self, DiagnosticCaps};
+use super::convert::{self, DiagnosticCaps};
 use super::documents;
 use super::documents::Snapshot;
+use super::guard::guarded;
 use super::position::Encoding;
 use super::settings::Effective;
 
@@ -32,7 +33,7 @@ pub fn workspace_edit(
     enc: Encoding,
     caps: EditCaps,
 ) -> WorkspaceEdit {
-    let text_edits = analysis::text_edits(&snap.rope, edits, enc);
+    let text_edits = convert::text_edits(&snap.rope, edits, enc);
     if caps.document_changes {
         WorkspaceEdit {
             document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
@@ -75,7 +76,7 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
     if snap.rope.len_bytes() as u64 > settings.max_file_size {
         return Ok(None);
     }
-    analysis::guarded(|| {
+    guarded(|| {
         let original = documents::text(&snap.rope);
         // As `check --fix`: never anything that would add syntax errors (`withheld`).
         let run = fix_until_stable(language, &original, &settings.analyzer, false);
@@ -133,7 +134,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
         return Ok(out);
     };
     let diagnostic =
-        |f: &Finding| -> Diagnostic { analysis::diagnostic(snap, f, req.enc, req.diag_caps) };
+        |f: &Finding| -> Diagnostic { convert::diagnostic(snap, f, req.enc, req.diag_caps) };
     let here: Vec<&Finding> = req
         .findings
         .iter()
@@ -154,9 +155,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
             .is_some_and(|t| t.root_node().has_error())
     {
         let text = documents::text(&snap.rope);
-        analysis::guarded(|| {
-            keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable)
-        })?;
+        guarded(|| keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable))?;
     }
     if wanted(req.only, CodeActionKind::QUICKFIX.as_str()) {
         for f in &fixable {

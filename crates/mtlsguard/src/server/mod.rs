@@ -9,7 +9,9 @@
 
 mod actions;
 mod analysis;
+mod convert;
 mod documents;
+mod guard;
 mod position;
 mod settings;
 mod stdin;
@@ -34,8 +36,9 @@ use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server};
 use crate::config::ConfigCache;
 
 use self::actions::{EditCaps, FIX_ALL_KIND};
-use self::analysis::DiagnosticCaps;
+use self::convert::DiagnosticCaps;
 use self::documents::{Doc, LanguageId, Rejected, Snapshot};
+use self::guard::guarded;
 use self::position::Encoding;
 use self::settings::{ClientSettings, Effective};
 
@@ -301,7 +304,7 @@ impl State {
         };
         let findings = self.findings(&snap).await;
         let diagnostics = match &findings {
-            Some(f) => analysis::diagnostics(
+            Some(f) => convert::diagnostics(
                 &snap,
                 f,
                 caps.encoding,
@@ -350,7 +353,7 @@ impl State {
         for uri in &uris {
             let max_len = self.settings_for(uri).max_file_size;
             if let Some(mut doc) = self.docs.get_mut(uri) {
-                let _ = analysis::guarded(|| doc.set_max_len(max_len));
+                let _ = guarded(|| doc.set_max_len(max_len));
             }
         }
         let caps = self.caps();
@@ -389,7 +392,7 @@ impl State {
     /// `didOpen` / `didChange` / `didClose`, applied synchronously in arrival order.
     fn sync_notification(self: &Arc<Self>, method: &str, params: Option<Value>) {
         let params = params.unwrap_or(Value::Null);
-        let outcome = analysis::guarded(|| match method {
+        let outcome = guarded(|| match method {
             "textDocument/didOpen" => serde_json::from_value::<DidOpenTextDocumentParams>(params)
                 .map(|p| self.did_open(p)),
             "textDocument/didChange" => {
@@ -418,7 +421,7 @@ impl State {
         let seq = self.next_seq();
         self.analyzers.remove(&td.uri);
         let max_len = self.settings_for(&td.uri).max_file_size;
-        let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
+        let doc = guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
         match doc {
             Ok(doc) => {
                 let analyzed = doc.language_id != LanguageId::Other;
@@ -458,7 +461,7 @@ impl State {
                 return;
             };
             let analyzed = doc.language_id != LanguageId::Other;
-            analysis::guarded(|| {
+            guarded(|| {
                 doc.apply_changes(p.text_document.version, &p.content_changes, enc, seq)
                     .map(|()| analyzed)
             })
@@ -799,7 +802,7 @@ impl LanguageServer for Backend {
             ));
         }
         let findings = s.findings(&snap).await.unwrap_or_default();
-        let items = analysis::diagnostics(
+        let items = convert::diagnostics(
             &snap,
             &findings,
             caps.encoding,
@@ -920,7 +923,7 @@ impl LanguageServer for Backend {
         };
         let rope = snap.rope;
         let dump = tokio::task::spawn_blocking(move || {
-            analysis::guarded(|| syntax_tree_dump(&tree, &documents::text(&rope)))
+            guarded(|| syntax_tree_dump(&tree, &documents::text(&rope)))
         })
         .await
         .map_err(|e| internal_error(e.to_string()))?
