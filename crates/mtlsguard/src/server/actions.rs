@@ -12,14 +12,13 @@ use tower_lsp_server::ls_types::{
     OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
 };
 
+use super::capabilities::FIX_ALL_KIND;
 use super::convert::{self, DiagnosticCaps};
 use super::documents;
 use super::documents::Snapshot;
 use super::guard::guarded;
 use super::position::Encoding;
 use super::settings::Effective;
-
-pub const FIX_ALL_KIND: &str = "source.fixAll.mtlsguard";
 
 /// How edits go back to the client.
 #[derive(Debug, Clone, Copy, Default)]

@@ -9,6 +9,7 @@
 
 mod actions;
 mod analysis;
+mod capabilities;
 mod convert;
 mod documents;
 mod guard;
@@ -35,14 +36,12 @@ use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server};
 
 use crate::config::ConfigCache;
 
-use self::actions::{EditCaps, FIX_ALL_KIND};
+use self::actions::EditCaps;
+use self::capabilities::{Caps, SYNTAX_TREE_COMMAND, caps_from};
 use self::convert::DiagnosticCaps;
 use self::documents::{Doc, LanguageId, Rejected, Snapshot};
 use self::guard::guarded;
-use self::position::Encoding;
 use self::settings::{ClientSettings, Effective};
-
-pub const SYNTAX_TREE_COMMAND: &str = "mtlsguard.syntaxTree";
 
 /// How long a handler waits for the client to answer one of the server's requests (a
 /// handler that waited forever would hold one of tower-lsp's few concurrent slots).
@@ -107,19 +106,6 @@ pub fn run(_: ServerArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// What the client told us it can do, fixed at `initialize`.
-#[derive(Debug, Clone, Default)]
-struct Caps {
-    encoding: Encoding,
-    pull_diagnostics: bool,
-    diagnostic_refresh: bool,
-    push_related: bool,
-    pull_related: bool,
-    document_changes: bool,
-    watch_files_dynamic: bool,
-    configuration: bool,
 }
 
 /// The server's state, shared by the ordered front and the handlers.
@@ -602,38 +588,6 @@ fn internal_error(message: String) -> jsonrpc::Error {
     }
 }
 
-fn caps_from(c: &ClientCapabilities) -> Caps {
-    let td = c.text_document.as_ref();
-    let ws = c.workspace.as_ref();
-    let pull = td.and_then(|t| t.diagnostic.as_ref());
-    Caps {
-        encoding: Encoding::negotiate(
-            c.general
-                .as_ref()
-                .and_then(|g| g.position_encodings.as_deref()),
-        ),
-        pull_diagnostics: pull.is_some(),
-        diagnostic_refresh: ws
-            .and_then(|w| w.diagnostics.as_ref())
-            .and_then(|d| d.refresh_support)
-            .unwrap_or(false),
-        push_related: td
-            .and_then(|t| t.publish_diagnostics.as_ref())
-            .and_then(|p| p.related_information)
-            .unwrap_or(false),
-        pull_related: pull.and_then(|p| p.related_information).unwrap_or(false),
-        document_changes: ws
-            .and_then(|w| w.workspace_edit.as_ref())
-            .and_then(|e| e.document_changes)
-            .unwrap_or(false),
-        watch_files_dynamic: ws
-            .and_then(|w| w.did_change_watched_files.as_ref())
-            .and_then(|d| d.dynamic_registration)
-            .unwrap_or(false),
-        configuration: ws.and_then(|w| w.configuration).unwrap_or(false),
-    }
-}
-
 /// The document a command argument names: a URI string or `{ "uri": ... }`.
 fn uri_argument(args: &[Value]) -> Option<Uri> {
     let v = args.first()?;
@@ -649,45 +603,12 @@ impl LanguageServer for Backend {
         let s = &self.server;
         s.apply_client_settings(params.initialization_options.as_ref());
         let _ = s.caps.set(caps.clone());
-        let diagnostic_provider = caps.pull_diagnostics.then(|| {
-            DiagnosticServerCapabilities::Options(DiagnosticOptions {
-                identifier: Some("mtlsguard".to_owned()),
-                inter_file_dependencies: false,
-                workspace_diagnostics: false,
-                work_done_progress_options: WorkDoneProgressOptions::default(),
-            })
-        });
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "mtlsguard".to_owned(),
                 version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             }),
-            capabilities: ServerCapabilities {
-                position_encoding: Some(caps.encoding.kind()),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(
-                    TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        ..TextDocumentSyncOptions::default()
-                    },
-                )),
-                code_action_provider: Some(CodeActionProviderCapability::Options(
-                    CodeActionOptions {
-                        code_action_kinds: Some(vec![
-                            CodeActionKind::QUICKFIX,
-                            CodeActionKind::from(FIX_ALL_KIND),
-                        ]),
-                        resolve_provider: Some(false),
-                        work_done_progress_options: WorkDoneProgressOptions::default(),
-                    },
-                )),
-                execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: vec![SYNTAX_TREE_COMMAND.to_owned()],
-                    work_done_progress_options: WorkDoneProgressOptions::default(),
-                }),
-                diagnostic_provider,
-                ..ServerCapabilities::default()
-            },
+            capabilities: capabilities::server_capabilities(&caps),
             offset_encoding: None,
         })
     }
