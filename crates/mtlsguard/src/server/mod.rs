@@ -14,34 +14,29 @@ mod convert;
 mod documents;
 mod guard;
 mod position;
+mod session;
 mod settings;
 mod stdin;
 mod test_hooks;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use dashmap::{DashMap, DashSet};
 use futures::future::BoxFuture;
-use mtlsguard_analyzer::{Analyzer, Finding, Parsed, syntax_tree_dump};
+use mtlsguard_analyzer::{Finding, Parsed, syntax_tree_dump};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{self, Request, Response};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server};
-
-use crate::config::ConfigCache;
+use tower_lsp_server::{ExitedError, LanguageServer, LspService, Server};
 
 use self::actions::EditCaps;
-use self::capabilities::{Caps, SYNTAX_TREE_COMMAND, caps_from};
+use self::capabilities::{SYNTAX_TREE_COMMAND, caps_from};
 use self::convert::DiagnosticCaps;
 use self::documents::{Doc, LanguageId, Rejected, Snapshot};
 use self::guard::guarded;
-use self::settings::{ClientSettings, Effective};
+use self::session::Session;
 
 /// How long a handler waits for the client to answer one of the server's requests (a
 /// handler that waited forever would hold one of tower-lsp's few concurrent slots).
@@ -69,7 +64,7 @@ pub fn run(_: ServerArgs) -> ExitCode {
     };
     let clean = runtime.block_on(async {
         let (service, socket) = LspService::build(|client| Backend {
-            server: Arc::new(State::new(client)),
+            server: Arc::new(Session::new(client)),
         })
         .custom_method(stdin::INVALID_MESSAGE, Backend::invalid_message)
         .finish();
@@ -96,7 +91,7 @@ pub fn run(_: ServerArgs) -> ExitCode {
                 let _ = tokio::time::timeout(Duration::from_secs(1), &mut serve).await;
             }
         }
-        state.shutdown.load(Ordering::SeqCst)
+        state.is_shut_down()
     });
     // Do not wait for analyses still running: the client has gone.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -108,134 +103,17 @@ pub fn run(_: ServerArgs) -> ExitCode {
     }
 }
 
-/// The server's state, shared by the ordered front and the handlers.
-pub struct State {
-    client: Client,
-    docs: DashMap<Uri, Doc>,
-    /// Each open document's incremental analyzer (reuses unchanged resources' findings).
-    analyzers: DashMap<Uri, Arc<Mutex<Analyzer>>>,
-    /// Documents with an analysis task that has not taken its snapshot yet.
-    scheduled: DashSet<Uri>,
-    /// Findings of the documents' current states (see [`Cached`]).
-    cache: DashMap<Uri, Cached>,
-    /// Source of `Doc::seq`.
-    seq: AtomicU64,
-    caps: OnceLock<Caps>,
-    client_settings: Mutex<ClientSettings>,
-    /// Bumped whenever settings (the editor's or a `mtlsguard.toml`) change.
-    settings_gen: AtomicU64,
-    /// Serializes publishing, so the "still current?" check and the send are one step.
-    publish: tokio::sync::Mutex<()>,
-    shutdown: AtomicBool,
-    /// `mtlsguard.toml` discovery and loading, per folder.
-    configs: Mutex<ConfigCache>,
-    /// Config files whose errors were logged (once per change).
-    config_errors: Mutex<HashSet<PathBuf>>,
-    /// Signalled at `exit` and at the end of stdin.
-    exiting: tokio::sync::Notify,
-}
-
-/// A document's cached findings: valid while the document has `seq` and settings `sgen`.
-struct Cached {
-    seq: u64,
-    sgen: u64,
-    findings: Arc<Vec<Finding>>,
-}
-
-impl State {
-    fn new(client: Client) -> State {
-        State {
-            client,
-            docs: DashMap::new(),
-            cache: DashMap::new(),
-            scheduled: DashSet::new(),
-            analyzers: DashMap::new(),
-            seq: AtomicU64::new(1),
-            caps: OnceLock::new(),
-            client_settings: Mutex::new(ClientSettings::default()),
-            settings_gen: AtomicU64::new(1),
-            publish: tokio::sync::Mutex::new(()),
-            shutdown: AtomicBool::new(false),
-            exiting: tokio::sync::Notify::new(),
-            configs: Mutex::new(ConfigCache::new()),
-            config_errors: Mutex::new(HashSet::new()),
-        }
-    }
-
-    fn caps(&self) -> Caps {
-        self.caps.get().cloned().unwrap_or_default()
-    }
-
-    fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::SeqCst)
-    }
-
-    fn log(self: &Arc<Self>, typ: MessageType, message: String) {
-        let me = self.clone();
-        tokio::spawn(async move { me.client.log_message(typ, message).await });
-    }
-
-    /// The settings of one document: the editor's over its `mtlsguard.toml` (found as the
-    /// CLI finds it) over the defaults. An invalid file is logged once and ignored.
-    fn settings_for(self: &Arc<Self>, uri: &Uri) -> Effective {
-        let client = self
-            .client_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let path = (uri.scheme().as_str() == "file")
-            .then(|| uri.to_file_path().map(|p| p.into_owned()))
-            .flatten();
-        let Some(path) = path else {
-            return client.over_config(None, None);
-        };
-        let found = self
-            .configs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .for_file(&path);
-        match found {
-            Ok(config) => client.over_config(Some(&config), Some(&path)),
-            Err(e) => {
-                let first = self
-                    .config_errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(e.path.clone());
-                if first {
-                    self.log(
-                        MessageType::WARNING,
-                        format!("mtlsguard: ignoring an invalid configuration file: {e}"),
-                    );
-                }
-                client.over_config(None, None)
-            }
-        }
-    }
-
-    fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        Some(self.docs.get(uri)?.snapshot(uri.clone()))
-    }
-
-    fn is_current(&self, uri: &Uri, seq: u64, sgen: u64) -> bool {
-        self.settings_gen.load(Ordering::SeqCst) == sgen
-            && self.docs.get(uri).is_some_and(|d| d.seq == seq)
-    }
-
+impl Session {
     /// The findings of a snapshot, from the cache or computed on a blocking thread.
     /// `None` when analysis panicked (logged).
     async fn findings(self: &Arc<Self>, snap: &Snapshot) -> Option<Arc<Vec<Finding>>> {
-        let sgen = self.settings_gen.load(Ordering::SeqCst);
-        if let Some(cached) = self
-            .cache
-            .get(&snap.uri)
-            .filter(|c| c.seq == snap.seq && c.sgen == sgen)
-        {
-            return Some(cached.findings.clone());
+        let sgen = self.settings_gen();
+        if let Some(cached) = self.cached_findings(&snap.uri, snap.seq, sgen) {
+            return Some(cached);
         }
         let settings = self.settings_for(&snap.uri);
         let task_snap = snap.clone();
-        let analyzer = self.analyzers.entry(snap.uri.clone()).or_default().clone();
+        let analyzer = self.analyzer(&snap.uri);
         let result = tokio::task::spawn_blocking(move || {
             analysis::findings(&task_snap, &settings, &analyzer)
         })
@@ -243,16 +121,7 @@ impl State {
         match result {
             Ok(Ok(found)) => {
                 let found = Arc::new(found);
-                if self.is_current(&snap.uri, snap.seq, sgen) {
-                    self.cache.insert(
-                        snap.uri.clone(),
-                        Cached {
-                            seq: snap.seq,
-                            sgen,
-                            findings: found.clone(),
-                        },
-                    );
-                }
+                self.cache_findings(&snap.uri, snap.seq, sgen, found.clone());
                 Some(found)
             }
             Ok(Err(panic)) => {
@@ -284,7 +153,7 @@ impl State {
         }
         // From here on, a new change schedules a new task (at most one waits per document).
         self.scheduled.remove(&uri);
-        let sgen = self.settings_gen.load(Ordering::SeqCst);
+        let sgen = self.settings_gen();
         let Some(snap) = self.snapshot(&uri) else {
             return;
         };
@@ -323,24 +192,13 @@ impl State {
 
     /// Re-analyzes every open document (settings or a config file changed).
     async fn settings_changed(self: &Arc<Self>) {
-        self.configs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.config_errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.settings_gen.fetch_add(1, Ordering::SeqCst);
-        self.cache.clear();
+        self.forget_settings();
         // `max-file-size` may have changed: parse what is now small enough, drop the trees
         // of what is not.
-        let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
+        let uris = self.open_uris();
         for uri in &uris {
             let max_len = self.settings_for(uri).max_file_size;
-            if let Some(mut doc) = self.docs.get_mut(uri) {
-                let _ = guarded(|| doc.set_max_len(max_len));
-            }
+            self.with_doc_mut(uri, |doc| guarded(|| doc.set_max_len(max_len)));
         }
         let caps = self.caps();
         if caps.pull_diagnostics {
@@ -359,20 +217,6 @@ impl State {
         for uri in uris {
             self.schedule(uri);
         }
-    }
-
-    fn apply_client_settings(self: &Arc<Self>, value: Option<&Value>) {
-        let (parsed, warnings) = ClientSettings::from_json(value);
-        for w in warnings {
-            self.log(
-                MessageType::WARNING,
-                format!("mtlsguard: invalid setting ignored: {w}"),
-            );
-        }
-        *self
-            .client_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = parsed;
     }
 
     /// `didOpen` / `didChange` / `didClose`, applied synchronously in arrival order.
@@ -405,13 +249,12 @@ impl State {
         let td = p.text_document;
         let kind = LanguageId::from_client(&td.language_id, td.uri.as_str());
         let seq = self.next_seq();
-        self.analyzers.remove(&td.uri);
         let max_len = self.settings_for(&td.uri).max_file_size;
         let doc = guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
         match doc {
             Ok(doc) => {
                 let analyzed = doc.language_id != LanguageId::Other;
-                if self.docs.insert(td.uri.clone(), doc).is_some() {
+                if self.open(td.uri.clone(), doc) {
                     self.log(
                         MessageType::INFO,
                         format!("mtlsguard: {} opened again; replaced", td.uri.as_str()),
@@ -422,7 +265,7 @@ impl State {
                 }
             }
             Err(panic) => {
-                self.docs.remove(&td.uri);
+                self.close(&td.uri);
                 self.log(
                     MessageType::ERROR,
                     format!("mtlsguard: opening {} failed: {panic}", td.uri.as_str()),
@@ -435,22 +278,22 @@ impl State {
         let uri = p.text_document.uri;
         let enc = self.caps().encoding;
         let seq = self.next_seq();
-        let result = {
-            let Some(mut doc) = self.docs.get_mut(&uri) else {
-                self.log(
-                    MessageType::WARNING,
-                    format!(
-                        "mtlsguard: ignored a change to {}, which is not open",
-                        uri.as_str()
-                    ),
-                );
-                return;
-            };
+        let result = self.with_doc_mut(&uri, |doc| {
             let analyzed = doc.language_id != LanguageId::Other;
             guarded(|| {
                 doc.apply_changes(p.text_document.version, &p.content_changes, enc, seq)
                     .map(|()| analyzed)
             })
+        });
+        let Some(result) = result else {
+            self.log(
+                MessageType::WARNING,
+                format!(
+                    "mtlsguard: ignored a change to {}, which is not open",
+                    uri.as_str()
+                ),
+            );
+            return;
         };
         match result {
             Ok(Ok(analyzed)) => {
@@ -464,7 +307,7 @@ impl State {
             ),
             Err(panic) => {
                 // The document is in an unknown state: forget it rather than show wrong results.
-                self.docs.remove(&uri);
+                self.close(&uri);
                 self.log(
                     MessageType::ERROR,
                     format!("mtlsguard: applying a change to {} failed ({panic}); close and reopen it", uri.as_str()),
@@ -476,9 +319,7 @@ impl State {
 
     fn did_close(self: &Arc<Self>, p: DidCloseTextDocumentParams) {
         let uri = p.text_document.uri;
-        self.cache.remove(&uri);
-        self.analyzers.remove(&uri);
-        if self.docs.remove(&uri).is_none() {
+        if !self.close(&uri) {
             self.log(
                 MessageType::WARNING,
                 format!(
@@ -500,7 +341,7 @@ impl State {
         tokio::spawn(async move {
             let _order = me.publish.lock().await;
             // Reopened meanwhile: its own analysis publishes.
-            if me.docs.contains_key(&uri) {
+            if me.is_open(&uri) {
                 return;
             }
             me.client.publish_diagnostics(uri, Vec::new(), None).await;
@@ -511,7 +352,7 @@ impl State {
 /// The transport-facing service: applies document notifications in order, delegates the rest.
 struct Ordered {
     inner: LspService<Backend>,
-    state: Arc<State>,
+    state: Arc<Session>,
 }
 
 impl tower::Service<Request> for Ordered {
@@ -535,7 +376,7 @@ impl tower::Service<Request> for Ordered {
             return self.inner.call(req);
         }
         let (method, _, params) = req.into_parts();
-        if self.state.caps.get().is_none() || self.state.shutdown.load(Ordering::SeqCst) {
+        if !self.state.is_initialized() || self.state.is_shut_down() {
             // Before `initialize` (or after `shutdown`) notifications are dropped (spec).
             return Box::pin(async { Ok(None) });
         }
@@ -547,7 +388,7 @@ impl tower::Service<Request> for Ordered {
 }
 
 struct Backend {
-    server: Arc<State>,
+    server: Arc<Session>,
 }
 
 /// What the stdin sanitizer sends for a message it could not pass on.
@@ -602,7 +443,7 @@ impl LanguageServer for Backend {
         let caps = caps_from(&params.capabilities);
         let s = &self.server;
         s.apply_client_settings(params.initialization_options.as_ref());
-        let _ = s.caps.set(caps.clone());
+        s.set_caps(caps.clone());
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "mtlsguard".to_owned(),
@@ -641,7 +482,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> jsonrpc::Result<()> {
-        self.server.shutdown.store(true, Ordering::SeqCst);
+        self.server.shut_down();
         Ok(())
     }
 
@@ -710,7 +551,7 @@ impl LanguageServer for Backend {
             );
             return Ok(full(None, Vec::new()));
         };
-        let sgen = s.settings_gen.load(Ordering::SeqCst);
+        let sgen = s.settings_gen();
         let result_id = format!("{}-{sgen}", snap.seq);
         if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
             return Ok(DocumentDiagnosticReportResult::Report(
