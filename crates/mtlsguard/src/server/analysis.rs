@@ -1,23 +1,66 @@
-//! Running the analyzer on a document snapshot (panics caught).
+//! Running the analyzer on a document snapshot: on a blocking thread, panics caught, the
+//! result cached in the session while the document and the settings stay as they were.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mtlsguard_analyzer::{
     Analyzer, Document, FILE_ERROR, Finding, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
     not_analyzed,
 };
 
+use tower_lsp_server::ls_types::MessageType;
+
 use super::documents::{self, Snapshot};
 use super::guard::guarded;
+use super::session::Session;
 use super::settings::Effective;
 use super::test_hooks;
+
+/// The findings of a snapshot, from the cache or computed on a blocking thread.
+/// `None` when analysis panicked (logged).
+pub async fn findings(session: &Arc<Session>, snap: &Snapshot) -> Option<Arc<Vec<Finding>>> {
+    let sgen = session.settings_gen();
+    if let Some(cached) = session.cached_findings(&snap.uri, snap.seq, sgen) {
+        return Some(cached);
+    }
+    let settings = session.settings_for(&snap.uri);
+    let task_snap = snap.clone();
+    let analyzer = session.analyzer(&snap.uri);
+    let result =
+        tokio::task::spawn_blocking(move || analyze(&task_snap, &settings, &analyzer)).await;
+    match result {
+        Ok(Ok(found)) => {
+            let found = Arc::new(found);
+            session.cache_findings(&snap.uri, snap.seq, sgen, found.clone());
+            Some(found)
+        }
+        Ok(Err(panic)) => {
+            session.log(
+                MessageType::ERROR,
+                format!(
+                    "mtlsguard: analysis of {} (version {}) failed: {panic}",
+                    snap.uri.as_str(),
+                    snap.version
+                ),
+            );
+            None
+        }
+        Err(join) => {
+            session.log(
+                MessageType::ERROR,
+                format!("mtlsguard: analysis task failed: {join}"),
+            );
+            None
+        }
+    }
+}
 
 /// The findings shown for a snapshot (syntax errors only when asked for), computed with
 /// the document's incremental [`Analyzer`] (which re-checks only the resources whose syntax
 /// changed since its last call; a panic resets it).
 ///
 /// This is the one place the server materializes a document's text for analysis.
-pub fn findings(
+pub fn analyze(
     snap: &Snapshot,
     settings: &Effective,
     analyzer: &Mutex<Analyzer>,
@@ -99,7 +142,7 @@ mod tests {
     }
 
     fn rules(snap: &Snapshot, settings: &Effective) -> Vec<(&'static str, String)> {
-        findings(snap, settings, &Mutex::new(Analyzer::new()))
+        analyze(snap, settings, &Mutex::new(Analyzer::new()))
             .unwrap()
             .into_iter()
             .map(|f| (f.rule, f.message))

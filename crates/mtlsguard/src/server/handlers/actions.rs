@@ -2,36 +2,102 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use mtlsguard_analyzer::{
     Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_until_stable,
     keep_clean_fixes, suppression_edit,
 };
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, OneOf,
-    OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
+    Diagnostic, DocumentChanges, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier,
+    TextDocumentEdit, WorkspaceEdit,
 };
 
-use super::capabilities::FIX_ALL_KIND;
-use super::convert::{self, DiagnosticCaps};
-use super::documents;
-use super::documents::Snapshot;
-use super::guard::guarded;
-use super::position::Encoding;
-use super::settings::Effective;
+use super::internal_error;
+use crate::server::analysis;
+use crate::server::capabilities::FIX_ALL_KIND;
+use crate::server::convert::{self, DiagnosticCaps};
+use crate::server::documents::{self, Snapshot};
+use crate::server::guard::guarded;
+use crate::server::position::{self, Encoding};
+use crate::server::session::Session;
+use crate::server::settings::Effective;
+
+/// `textDocument/codeAction`, computed on a blocking thread: fix-all runs analyses.
+pub async fn code_action(
+    session: &Arc<Session>,
+    params: CodeActionParams,
+) -> jsonrpc::Result<Option<CodeActionResponse>> {
+    let caps = session.caps();
+    let uri = params.text_document.uri;
+    let Some(snap) = session.snapshot(&uri) else {
+        session.log(
+            MessageType::INFO,
+            format!(
+                "mtlsguard: code actions asked for {}, which is not open",
+                uri.as_str()
+            ),
+        );
+        return Ok(None);
+    };
+    if snap.language.is_none() {
+        return Ok(None);
+    }
+    let Some(findings) = analysis::findings(session, &snap).await else {
+        return Ok(None);
+    };
+    let settings = session.settings_for(&uri);
+    let only = params.context.only;
+    let range = position::byte_range(&snap.rope, params.range, caps.encoding);
+    let enc = caps.encoding;
+    let diag_caps = DiagnosticCaps {
+        related_information: if caps.pull_diagnostics {
+            caps.pull_related
+        } else {
+            caps.push_related
+        },
+    };
+    let edit_caps = EditCaps {
+        document_changes: caps.document_changes,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        code_actions(&Request {
+            snap: &snap,
+            findings: &findings,
+            range,
+            only: only.as_deref(),
+            enc,
+            edit_caps,
+            diag_caps,
+            settings: &settings,
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(list)) => Ok(Some(list)),
+        Ok(Err(panic)) => {
+            session.log(
+                MessageType::ERROR,
+                format!(
+                    "mtlsguard: code actions for {} failed: {panic}",
+                    uri.as_str()
+                ),
+            );
+            Err(internal_error(format!("code actions failed: {panic}")))
+        }
+        Err(e) => Err(internal_error(format!("code actions failed: {e}"))),
+    }
+}
 
 /// How edits go back to the client.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct EditCaps {
-    pub document_changes: bool,
+struct EditCaps {
+    document_changes: bool,
 }
 
-pub fn workspace_edit(
-    snap: &Snapshot,
-    edits: &[Edit],
-    enc: Encoding,
-    caps: EditCaps,
-) -> WorkspaceEdit {
+fn workspace_edit(snap: &Snapshot, edits: &[Edit], enc: Encoding, caps: EditCaps) -> WorkspaceEdit {
     let text_edits = convert::text_edits(&snap.rope, edits, enc);
     if caps.document_changes {
         WorkspaceEdit {
@@ -53,7 +119,7 @@ pub fn workspace_edit(
 }
 
 /// Whether an action of `kind` was asked for (`only` lists kinds and their parents).
-pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
+fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
     match only {
         None => true,
         Some(kinds) => kinds.iter().any(|k| {
@@ -67,7 +133,7 @@ pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
 }
 
 /// Every safe fix, applied and re-analyzed until nothing changes, as one minimal edit.
-pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
+fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
     let Some(language) = snap.language else {
         return Ok(None);
     };
@@ -84,7 +150,7 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
 }
 
 /// One edit turning `old` into `new`: everything between their common prefix and suffix.
-pub fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
+fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
     if old == new {
         return None;
     }
@@ -115,18 +181,18 @@ fn intersects(a: &Range<usize>, b: &Range<usize>) -> bool {
 }
 
 /// Everything the code action handler needs.
-pub struct Request<'a> {
-    pub snap: &'a Snapshot,
-    pub findings: &'a [Finding],
-    pub range: Range<usize>,
-    pub only: Option<&'a [CodeActionKind]>,
-    pub enc: Encoding,
-    pub edit_caps: EditCaps,
-    pub diag_caps: DiagnosticCaps,
-    pub settings: &'a Effective,
+struct Request<'a> {
+    snap: &'a Snapshot,
+    findings: &'a [Finding],
+    range: Range<usize>,
+    only: Option<&'a [CodeActionKind]>,
+    enc: Encoding,
+    edit_caps: EditCaps,
+    diag_caps: DiagnosticCaps,
+    settings: &'a Effective,
 }
 
-pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
+fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
     let snap = req.snap;
     let mut out = Vec::new();
     let Some(language) = snap.language else {
