@@ -1,7 +1,7 @@
 //! Open documents: a rope, the tree-sitter tree kept in step with it, the version.
 //!
 //! Every mutation here is synchronous; the server applies them in the order the client
-//! sent them (see `mod.rs`), so a document never needs to reorder anything.
+//! sent them (see `schedule.rs`), so a document never needs to reorder anything.
 
 use std::borrow::Cow;
 

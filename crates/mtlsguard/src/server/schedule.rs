@@ -2,11 +2,11 @@
 //!
 //! tower-lsp polls handler futures concurrently, so two `didChange` handlers may run out of
 //! order (tower-lsp issue 284). The server therefore applies `didOpen`, `didChange` and
-//! `didClose` in [`Ordered::call`], which the transport calls synchronously, one message at
-//! a time, in the order the client sent them. Analysis then runs on snapshots in the
-//! background, at most one waiting task per document ([`schedule`]), and a result is
-//! published only if its document still has the snapshot's `seq` (so an older version's
-//! diagnostics never follow a newer one's).
+//! `didClose` in [`Ordered::call`], which tower-lsp's `Server` calls synchronously, one
+//! message at a time, in the order the client sent them. Analysis then runs on snapshots
+//! in the background, at most one waiting task per document ([`schedule`]), and a result
+//! is published only if its document still has the snapshot's `seq` (so an older
+//! version's diagnostics never follow a newer one's).
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -133,7 +133,7 @@ where
             // Before `initialize` (or after `shutdown`) notifications are dropped (spec).
             return Box::pin(async { Ok(None) });
         }
-        // The transport runs on `block_on`'s thread, not on a worker: re-parsing a large
+        // `Server` runs on `block_on`'s thread, not on a worker: re-parsing a large
         // document here delays the message loop, never the analyses (on the workers).
         (self.apply)(&self.session, &method, params);
         Box::pin(async { Ok(None) })
