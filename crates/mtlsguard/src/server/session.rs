@@ -111,8 +111,8 @@ impl Session {
 
     /// Logs to the client without waiting for the message to go out.
     pub fn log(self: &Arc<Self>, typ: MessageType, message: String) {
-        let me = self.clone();
-        tokio::spawn(async move { me.client.log_message(typ, message).await });
+        let session = self.clone();
+        tokio::spawn(async move { session.client.log_message(typ, message).await });
     }
 
     /// The settings of one document: the editor's over its `mtlsguard.toml` (found as the

@@ -67,9 +67,9 @@ pub async fn execute_command(
 
 /// The document a command argument names: a URI string or `{ "uri": ... }`.
 fn uri_argument(args: &[Value]) -> Option<Uri> {
-    let v = args.first()?;
-    let s = v
+    let arg = args.first()?;
+    let uri = arg
         .as_str()
-        .or_else(|| v.get("uri").and_then(Value::as_str))?;
-    s.parse().ok()
+        .or_else(|| arg.get("uri").and_then(Value::as_str))?;
+    uri.parse().ok()
 }
