@@ -1,62 +1,58 @@
-//! Running the analyzer on a document snapshot (panics caught) and turning findings into
-//! LSP diagnostics.
+//! Running the analyzer on a document snapshot: on a blocking thread, panics caught, the
+//! result cached in the session while the document and the settings stay as they were.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mtlsguard_analyzer::{
-    Analyzer, Document, FILE_ERROR, Finding, Language, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
-    UNUSED_SUPPRESSION, not_analyzed,
-};
-use ropey::Rope;
-use serde_json::{Value, json};
-use tower_lsp_server::ls_types::{
-    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
-    Location, NumberOrString, TextEdit, Uri,
+    Analyzer, Document, FILE_ERROR, Finding, Level, NOT_ANALYZED, Parsed, SYNTAX_ERROR,
+    not_analyzed,
 };
 
-use super::position::{self, Encoding};
+use tower_lsp_server::ls_types::MessageType;
+
+use super::documents::{self, Snapshot};
+use super::guard::guarded;
+use super::session::Session;
 use super::settings::Effective;
-use super::store;
+use super::test_hooks;
 
-pub const SOURCE: &str = "mtlsguard";
-const DOCS_BASE: &str =
-    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
-
-/// An immutable copy of a document (cheap: the rope and the tree share their storage).
-#[derive(Clone)]
-pub struct Snapshot {
-    pub uri: Uri,
-    pub rope: Rope,
-    /// Present when the document is analyzed.
-    pub language: Option<Language>,
-    /// The parse of `rope`; missing when the text was too large to parse.
-    pub tree: Option<Parsed>,
-    pub version: i32,
-    pub seq: u64,
-}
-
-/// Runs `f`, turning a panic into an error message.
-pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned())
-    })
-}
-
-/// For the robustness tests: analysis panics on a document containing this text.
-fn panic_marker() -> Option<&'static str> {
-    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    MARKER
-        .get_or_init(|| {
-            std::env::var("MTLSGUARD_TEST_PANIC_MARKER")
-                .ok()
-                .filter(|m| !m.is_empty())
-        })
-        .as_deref()
+/// The findings of a snapshot, from the cache or computed on a blocking thread.
+/// `None` when analysis panicked (logged).
+pub async fn findings(session: &Arc<Session>, snap: &Snapshot) -> Option<Arc<Vec<Finding>>> {
+    let sgen = session.settings_gen();
+    if let Some(cached) = session.cached_findings(&snap.uri, snap.seq, sgen) {
+        return Some(cached);
+    }
+    let settings = session.settings_for(&snap.uri);
+    let task_snap = snap.clone();
+    let analyzer = session.analyzer(&snap.uri);
+    let result =
+        tokio::task::spawn_blocking(move || analyze(&task_snap, &settings, &analyzer)).await;
+    match result {
+        Ok(Ok(found)) => {
+            let found = Arc::new(found);
+            session.cache_findings(&snap.uri, snap.seq, sgen, found.clone());
+            Some(found)
+        }
+        Ok(Err(panic)) => {
+            session.log(
+                MessageType::ERROR,
+                format!(
+                    "mtlsguard: analysis of {} (version {}) failed: {panic}",
+                    snap.uri.as_str(),
+                    snap.version
+                ),
+            );
+            None
+        }
+        Err(join) => {
+            session.log(
+                MessageType::ERROR,
+                format!("mtlsguard: analysis task failed: {join}"),
+            );
+            None
+        }
+    }
 }
 
 /// The findings shown for a snapshot (syntax errors only when asked for), computed with
@@ -64,7 +60,7 @@ fn panic_marker() -> Option<&'static str> {
 /// changed since its last call; a panic resets it).
 ///
 /// This is the one place the server materializes a document's text for analysis.
-pub fn findings(
+pub fn analyze(
     snap: &Snapshot,
     settings: &Effective,
     analyzer: &Mutex<Analyzer>,
@@ -93,10 +89,8 @@ pub fn findings(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let result = guarded(|| {
-        let text = store::text(&snap.rope);
-        if panic_marker().is_some_and(|m| text.contains(m)) {
-            panic!("test panic requested by MTLSGUARD_TEST_PANIC_MARKER");
-        }
+        let text = documents::text(&snap.rope);
+        test_hooks::panic_if_marked(&text);
         // No parse within the limit: the settings raised it after this snapshot was taken.
         let fresh;
         let parsed = match &snap.tree {
@@ -125,89 +119,11 @@ pub fn findings(
     result
 }
 
-/// What the client can take.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DiagnosticCaps {
-    pub related_information: bool,
-}
-
-pub fn severity(level: Level) -> DiagnosticSeverity {
-    match level {
-        Level::Error => DiagnosticSeverity::ERROR,
-        Level::Warning => DiagnosticSeverity::WARNING,
-        Level::Info | Level::Off => DiagnosticSeverity::INFORMATION,
-    }
-}
-
-pub fn docs_url(rule: &str) -> Option<Uri> {
-    format!("{DOCS_BASE}/{rule}.md").parse().ok()
-}
-
-pub fn text_edits(rope: &Rope, edits: &[mtlsguard_analyzer::Edit], enc: Encoding) -> Vec<TextEdit> {
-    edits
-        .iter()
-        .map(|e| TextEdit {
-            range: position::range(rope, e.range.clone(), enc),
-            new_text: e.new_text.clone(),
-        })
-        .collect()
-}
-
-/// The `data` of a diagnostic: the rule, the document version it was computed for, and the
-/// fix (title, safety and edits in this document's positions), so a client or a code action
-/// has everything without asking again.
-fn data(snap: &Snapshot, f: &Finding, enc: Encoding) -> Value {
-    let fix = f.fix.as_ref().map(|fix| {
-        json!({
-            "title": fix.title,
-            "safe": fix.safe,
-            "edits": text_edits(&snap.rope, &fix.edits, enc),
-        })
-    });
-    json!({ "rule": f.rule, "version": snap.version, "fix": fix })
-}
-
-pub fn diagnostic(snap: &Snapshot, f: &Finding, enc: Encoding, caps: DiagnosticCaps) -> Diagnostic {
-    let related_information = (caps.related_information && !f.related.is_empty()).then(|| {
-        f.related
-            .iter()
-            .map(|r| DiagnosticRelatedInformation {
-                location: Location {
-                    uri: snap.uri.clone(),
-                    range: position::range(&snap.rope, r.range.clone(), enc),
-                },
-                message: r.message.clone(),
-            })
-            .collect()
-    });
-    Diagnostic {
-        range: position::range(&snap.rope, f.range.clone(), enc),
-        severity: Some(severity(f.level)),
-        code: Some(NumberOrString::String(f.rule.to_owned())),
-        code_description: docs_url(f.rule).map(|href| CodeDescription { href }),
-        source: Some(SOURCE.to_owned()),
-        message: f.message.clone(),
-        related_information,
-        tags: (f.rule == UNUSED_SUPPRESSION).then(|| vec![DiagnosticTag::UNNECESSARY]),
-        data: Some(data(snap, f, enc)),
-    }
-}
-
-pub fn diagnostics(
-    snap: &Snapshot,
-    findings: &[Finding],
-    enc: Encoding,
-    caps: DiagnosticCaps,
-) -> Vec<Diagnostic> {
-    findings
-        .iter()
-        .map(|f| diagnostic(snap, f, enc, caps))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use mtlsguard_analyzer::{Settings, parse};
+    use mtlsguard_analyzer::{Language, Settings, parse};
+
+    use ropey::Rope;
 
     use super::*;
     use crate::server::settings::ClientSettings;
@@ -226,7 +142,7 @@ mod tests {
     }
 
     fn rules(snap: &Snapshot, settings: &Effective) -> Vec<(&'static str, String)> {
-        findings(snap, settings, &Mutex::new(Analyzer::new()))
+        analyze(snap, settings, &Mutex::new(Analyzer::new()))
             .unwrap()
             .into_iter()
             .map(|f| (f.rule, f.message))
@@ -267,103 +183,5 @@ mod tests {
             found.iter().all(|(r, _)| *r == "app-service-client-cert"),
             "{found:?}"
         );
-    }
-}
-
-#[cfg(test)]
-mod bench {
-    use std::path::Path;
-    use std::time::{Duration, Instant};
-
-    use mtlsguard_analyzer::Settings;
-    use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
-
-    use super::*;
-    use crate::server::settings::ClientSettings;
-    use crate::server::store::{Doc, Kind};
-
-    fn stats(mut v: Vec<Duration>) -> String {
-        v.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        format!(
-            "median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
-            ms(v[v.len() / 2]),
-            ms(v[v.len() * 9 / 10]),
-            ms(v[v.len() - 1])
-        )
-    }
-
-    /// Per-edit cost on the largest corpus files (run in release with `--ignored --nocapture`):
-    /// one keystroke applied to the rope and the tree, the incremental re-parse, then the
-    /// full analysis (text materialized, findings computed) — what each `didChange` costs.
-    #[test]
-    #[ignore]
-    fn per_edit_cost() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-        let files = [
-            (
-                "Azure+bicep-registry-modules/avm/ptn/aca-lza/hosting-environment/main.json",
-                Kind::Json,
-            ),
-            (
-                "Azure+bicep/src/Bicep.Core.Samples/Files/baselines/LargeTemplate_Stress_LF/main.syntax.bicep",
-                Kind::Bicep,
-            ),
-        ];
-        let settings = ClientSettings::default().over(&Settings::default());
-        for (rel, kind) in files {
-            let Ok(text) = std::fs::read_to_string(corpus.join(rel)) else {
-                eprintln!("skipped: {rel} not found");
-                continue;
-            };
-            let t = Instant::now();
-            let mut doc = Doc::open(kind, &text, 0, 0, u64::MAX);
-            let open = t.elapsed();
-            let lines = doc.rope.len_lines() as u32;
-            let (mut edits, mut analyses, mut totals) = (Vec::new(), Vec::new(), Vec::new());
-            let mut copies = Vec::new();
-            let analyzer = Mutex::new(Analyzer::new());
-            let mut findings_count = 0;
-            for i in 0..40u32 {
-                // Type a space at the start of lines spread over the file.
-                let line = i * (lines - 1) / 40;
-                let change = TextDocumentContentChangeEvent {
-                    range: Some(Range::new(Position::new(line, 0), Position::new(line, 0))),
-                    range_length: None,
-                    text: " ".into(),
-                };
-                let t = Instant::now();
-                doc.apply_changes(i as i32 + 1, &[change], Encoding::Utf16, i as u64 + 1)
-                    .unwrap();
-                let edit = t.elapsed();
-                let snap = Snapshot {
-                    uri: "file:///bench".parse().unwrap(),
-                    rope: doc.rope.clone(),
-                    language: doc.language(),
-                    tree: doc.tree.clone(),
-                    version: doc.version,
-                    seq: doc.seq,
-                };
-                let t3 = Instant::now();
-                let copy = store::text(&snap.rope).len();
-                copies.push(t3.elapsed());
-                assert_eq!(copy, snap.rope.len_bytes());
-                let t2 = Instant::now();
-                findings_count = findings(&snap, &settings, &analyzer).unwrap().len();
-                let analysis = t2.elapsed();
-                edits.push(edit);
-                analyses.push(analysis);
-                totals.push(t.elapsed());
-            }
-            eprintln!(
-                "{rel} ({} bytes, {lines} lines, {findings_count} findings)\n  open (full parse): {:.1} ms\n  edit + incremental re-parse: {}\n  analysis: {} (of which the text copy: {})\n  per edit total (edit + re-parse + analysis): {}",
-                text.len(),
-                open.as_secs_f64() * 1000.0,
-                stats(edits),
-                stats(analyses),
-                stats(copies),
-                stats(totals)
-            );
-        }
     }
 }

@@ -1,48 +1,35 @@
 //! `mtlsguard server`: the language server (LSP over stdio, tower-lsp-server).
 //!
-//! Ordering: tower-lsp polls handler futures concurrently, so two `didChange` handlers may
-//! run out of order (tower-lsp issue 284). The server therefore applies `didOpen`,
-//! `didChange` and `didClose` in [`Ordered::call`], which the transport calls synchronously,
-//! one message at a time, in the order the client sent them. Analysis then runs on
-//! snapshots in the background and a result is published only if its document still has
-//! the snapshot's `seq` (so an older version's diagnostics never follow a newer one's).
+//! This module only wires the parts together: the stdin sanitizer (`stdin.rs`) in front of
+//! tower-lsp, the ordered front that applies document changes in arrival order
+//! (`schedule.rs`), and the handlers (`handlers/`), each working on the one [`Session`].
 
-mod actions;
 mod analysis;
+mod capabilities;
+mod convert;
+mod documents;
+mod guard;
+mod handlers;
 mod position;
+mod schedule;
+mod session;
 mod settings;
-mod store;
-mod transport;
+mod stdin;
+mod test_hooks;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::Duration;
 
-use dashmap::{DashMap, DashSet};
-use futures::future::BoxFuture;
-use mtlsguard_analyzer::{Analyzer, Finding, Parsed, syntax_tree_dump};
 use serde_json::Value;
-use tower_lsp_server::jsonrpc::{self, Request, Response};
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, ExitedError, LanguageServer, LspService, Server as Transport};
+use tower_lsp_server::{LanguageServer, LspService, Server};
 
-use crate::config::ConfigCache;
-
-use self::actions::{EditCaps, FIX_ALL_KIND};
-use self::analysis::{DiagnosticCaps, Snapshot};
-use self::position::Encoding;
-use self::settings::{ClientSettings, Effective};
-use self::store::{Doc, Kind, Rejected};
-
-pub const SYNTAX_TREE_COMMAND: &str = "mtlsguard.syntaxTree";
-
-/// How long a handler waits for the client to answer one of the server's requests (a
-/// handler that waited forever would hold one of tower-lsp's few concurrent slots).
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+use self::handlers::unreadable::InvalidMessage;
+use self::handlers::{actions, commands, configuration, diagnostics, lifecycle, sync, unreadable};
+use self::schedule::Ordered;
+use self::session::Session;
 
 #[derive(clap::Args)]
 pub struct ServerArgs {
@@ -66,34 +53,35 @@ pub fn run(_: ServerArgs) -> ExitCode {
     };
     let clean = runtime.block_on(async {
         let (service, socket) = LspService::build(|client| Backend {
-            server: Arc::new(State::new(client)),
+            session: Arc::new(Session::new(client)),
         })
-        .custom_method(transport::INVALID_MESSAGE, Backend::invalid_message)
+        .custom_method(stdin::INVALID_MESSAGE, Backend::invalid_message)
         .finish();
-        let state = service.inner().server.clone();
+        let session = service.inner().session.clone();
         let ordered = Ordered {
             inner: service,
-            state: state.clone(),
+            session: session.clone(),
+            apply: sync::apply,
         };
         // tower-lsp stops reading at the first undecodable message: sanitize stdin first.
         let (reader, writer) = tokio::io::duplex(1 << 20);
-        let at_eof = state.clone();
+        let at_eof = session.clone();
         tokio::spawn(async move {
-            let _ = transport::sanitize(tokio::io::stdin(), writer).await;
+            let _ = stdin::sanitize(tokio::io::stdin(), writer).await;
             at_eof.exiting.notify_one();
         });
-        let serve = Transport::new(reader, tokio::io::stdout(), socket).serve(ordered);
+        let serve = Server::new(reader, tokio::io::stdout(), socket).serve(ordered);
         tokio::pin!(serve);
         // `serve` also waits for handlers still running, and one may wait for an answer
         // from a client that has gone (e.g. `client/registerCapability`): after `exit` or
         // the end of stdin, give it a moment to flush, then stop regardless.
         tokio::select! {
             () = &mut serve => {}
-            () = state.exiting.notified() => {
+            () = session.exiting.notified() => {
                 let _ = tokio::time::timeout(Duration::from_secs(1), &mut serve).await;
             }
         }
-        state.shutdown.load(Ordering::SeqCst)
+        session.is_shut_down()
     });
     // Do not wait for analyses still running: the client has gone.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -105,833 +93,57 @@ pub fn run(_: ServerArgs) -> ExitCode {
     }
 }
 
-/// What the client told us it can do, fixed at `initialize`.
-#[derive(Debug, Clone, Default)]
-struct Caps {
-    encoding: Encoding,
-    pull_diagnostics: bool,
-    diagnostic_refresh: bool,
-    push_related: bool,
-    pull_related: bool,
-    document_changes: bool,
-    watch_files_dynamic: bool,
-    configuration: bool,
-}
-
-/// The server's state, shared by the ordered front and the handlers.
-pub struct State {
-    client: Client,
-    docs: DashMap<Uri, Doc>,
-    /// Each open document's incremental analyzer (reuses unchanged resources' findings).
-    analyzers: DashMap<Uri, Arc<Mutex<Analyzer>>>,
-    /// Documents with an analysis task that has not taken its snapshot yet.
-    scheduled: DashSet<Uri>,
-    /// Findings of the documents' current states (see [`Cached`]).
-    cache: DashMap<Uri, Cached>,
-    /// Source of `Doc::seq`.
-    seq: AtomicU64,
-    caps: OnceLock<Caps>,
-    client_settings: Mutex<ClientSettings>,
-    /// Bumped whenever settings (the editor's or a `mtlsguard.toml`) change.
-    settings_gen: AtomicU64,
-    /// Serializes publishing, so the "still current?" check and the send are one step.
-    publish: tokio::sync::Mutex<()>,
-    shutdown: AtomicBool,
-    /// `mtlsguard.toml` discovery and loading, per folder.
-    configs: Mutex<ConfigCache>,
-    /// Config files whose errors were logged (once per change).
-    config_errors: Mutex<HashSet<PathBuf>>,
-    /// Signalled at `exit` and at the end of stdin.
-    exiting: tokio::sync::Notify,
-}
-
-/// A document's cached findings: valid while the document has `seq` and settings `sgen`.
-struct Cached {
-    seq: u64,
-    sgen: u64,
-    findings: Arc<Vec<Finding>>,
-}
-
-impl State {
-    fn new(client: Client) -> State {
-        State {
-            client,
-            docs: DashMap::new(),
-            cache: DashMap::new(),
-            scheduled: DashSet::new(),
-            analyzers: DashMap::new(),
-            seq: AtomicU64::new(1),
-            caps: OnceLock::new(),
-            client_settings: Mutex::new(ClientSettings::default()),
-            settings_gen: AtomicU64::new(1),
-            publish: tokio::sync::Mutex::new(()),
-            shutdown: AtomicBool::new(false),
-            exiting: tokio::sync::Notify::new(),
-            configs: Mutex::new(ConfigCache::new()),
-            config_errors: Mutex::new(HashSet::new()),
-        }
-    }
-
-    fn caps(&self) -> Caps {
-        self.caps.get().cloned().unwrap_or_default()
-    }
-
-    fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::SeqCst)
-    }
-
-    fn log(self: &Arc<Self>, typ: MessageType, message: String) {
-        let me = self.clone();
-        tokio::spawn(async move { me.client.log_message(typ, message).await });
-    }
-
-    /// The settings of one document: the editor's over its `mtlsguard.toml` (found as the
-    /// CLI finds it) over the defaults. An invalid file is logged once and ignored.
-    fn settings_for(self: &Arc<Self>, uri: &Uri) -> Effective {
-        let client = self
-            .client_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let path = (uri.scheme().as_str() == "file")
-            .then(|| uri.to_file_path().map(|p| p.into_owned()))
-            .flatten();
-        let Some(path) = path else {
-            return client.over_config(None, None);
-        };
-        let found = self
-            .configs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .for_file(&path);
-        match found {
-            Ok(config) => client.over_config(Some(&config), Some(&path)),
-            Err(e) => {
-                let first = self
-                    .config_errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(e.path.clone());
-                if first {
-                    self.log(
-                        MessageType::WARNING,
-                        format!("mtlsguard: ignoring an invalid configuration file: {e}"),
-                    );
-                }
-                client.over_config(None, None)
-            }
-        }
-    }
-
-    fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let doc = self.docs.get(uri)?;
-        Some(Snapshot {
-            uri: uri.clone(),
-            rope: doc.rope.clone(),
-            language: doc.language(),
-            tree: doc.tree.clone(),
-            version: doc.version,
-            seq: doc.seq,
-        })
-    }
-
-    fn is_current(&self, uri: &Uri, seq: u64, sgen: u64) -> bool {
-        self.settings_gen.load(Ordering::SeqCst) == sgen
-            && self.docs.get(uri).is_some_and(|d| d.seq == seq)
-    }
-
-    /// The findings of a snapshot, from the cache or computed on a blocking thread.
-    /// `None` when analysis panicked (logged).
-    async fn findings(self: &Arc<Self>, snap: &Snapshot) -> Option<Arc<Vec<Finding>>> {
-        let sgen = self.settings_gen.load(Ordering::SeqCst);
-        if let Some(cached) = self
-            .cache
-            .get(&snap.uri)
-            .filter(|c| c.seq == snap.seq && c.sgen == sgen)
-        {
-            return Some(cached.findings.clone());
-        }
-        let settings = self.settings_for(&snap.uri);
-        let task_snap = snap.clone();
-        let analyzer = self.analyzers.entry(snap.uri.clone()).or_default().clone();
-        let result = tokio::task::spawn_blocking(move || {
-            analysis::findings(&task_snap, &settings, &analyzer)
-        })
-        .await;
-        match result {
-            Ok(Ok(found)) => {
-                let found = Arc::new(found);
-                if self.is_current(&snap.uri, snap.seq, sgen) {
-                    self.cache.insert(
-                        snap.uri.clone(),
-                        Cached {
-                            seq: snap.seq,
-                            sgen,
-                            findings: found.clone(),
-                        },
-                    );
-                }
-                Some(found)
-            }
-            Ok(Err(panic)) => {
-                self.log(
-                    MessageType::ERROR,
-                    format!(
-                        "mtlsguard: analysis of {} (version {}) failed: {panic}",
-                        snap.uri.as_str(),
-                        snap.version
-                    ),
-                );
-                None
-            }
-            Err(join) => {
-                self.log(
-                    MessageType::ERROR,
-                    format!("mtlsguard: analysis task failed: {join}"),
-                );
-                None
-            }
-        }
-    }
-
-    /// Analyzes the document's current state and publishes the result, unless it is stale.
-    async fn publish_current(self: Arc<Self>, uri: Uri) {
-        let caps = self.caps();
-        if caps.pull_diagnostics {
-            return;
-        }
-        // From here on, a new change schedules a new task (at most one waits per document).
-        self.scheduled.remove(&uri);
-        let sgen = self.settings_gen.load(Ordering::SeqCst);
-        let Some(snap) = self.snapshot(&uri) else {
-            return;
-        };
-        let findings = self.findings(&snap).await;
-        let diagnostics = match &findings {
-            Some(f) => analysis::diagnostics(
-                &snap,
-                f,
-                caps.encoding,
-                DiagnosticCaps {
-                    related_information: caps.push_related,
-                },
-            ),
-            // A panic: show nothing rather than stale squiggles.
-            None => Vec::new(),
-        };
-        let _order = self.publish.lock().await;
-        if !self.is_current(&uri, snap.seq, sgen) {
-            return;
-        }
-        self.client
-            .publish_diagnostics(uri, diagnostics, Some(snap.version))
-            .await;
-    }
-
-    fn schedule(self: &Arc<Self>, uri: Uri) {
-        if self.caps().pull_diagnostics {
-            return;
-        }
-        // Coalescing: while a task for this document has not started yet, it will see
-        // this change too, so no second one is needed.
-        if self.scheduled.insert(uri.clone()) {
-            tokio::spawn(self.clone().publish_current(uri));
-        }
-    }
-
-    /// Re-analyzes every open document (settings or a config file changed).
-    async fn settings_changed(self: &Arc<Self>) {
-        self.configs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.config_errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.settings_gen.fetch_add(1, Ordering::SeqCst);
-        self.cache.clear();
-        // `max-file-size` may have changed: parse what is now small enough, drop the trees
-        // of what is not.
-        let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
-        for uri in &uris {
-            let max_len = self.settings_for(uri).max_file_size;
-            if let Some(mut doc) = self.docs.get_mut(uri) {
-                let _ = analysis::guarded(|| doc.set_max_len(max_len));
-            }
-        }
-        let caps = self.caps();
-        if caps.pull_diagnostics {
-            if caps.diagnostic_refresh {
-                let me = self.clone();
-                tokio::spawn(async move {
-                    let _ = tokio::time::timeout(
-                        CLIENT_TIMEOUT,
-                        me.client.workspace_diagnostic_refresh(),
-                    )
-                    .await;
-                });
-            }
-            return;
-        }
-        for uri in uris {
-            self.schedule(uri);
-        }
-    }
-
-    fn apply_client_settings(self: &Arc<Self>, value: Option<&Value>) {
-        let (parsed, warnings) = ClientSettings::from_json(value);
-        for w in warnings {
-            self.log(
-                MessageType::WARNING,
-                format!("mtlsguard: invalid setting ignored: {w}"),
-            );
-        }
-        *self
-            .client_settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = parsed;
-    }
-
-    /// `didOpen` / `didChange` / `didClose`, applied synchronously in arrival order.
-    fn sync_notification(self: &Arc<Self>, method: &str, params: Option<Value>) {
-        let params = params.unwrap_or(Value::Null);
-        let outcome = analysis::guarded(|| match method {
-            "textDocument/didOpen" => serde_json::from_value::<DidOpenTextDocumentParams>(params)
-                .map(|p| self.did_open(p)),
-            "textDocument/didChange" => {
-                serde_json::from_value::<DidChangeTextDocumentParams>(params)
-                    .map(|p| self.did_change(p))
-            }
-            _ => serde_json::from_value::<DidCloseTextDocumentParams>(params)
-                .map(|p| self.did_close(p)),
-        });
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => self.log(
-                MessageType::WARNING,
-                format!("mtlsguard: ignored {method} with invalid params: {e}"),
-            ),
-            Err(panic) => self.log(
-                MessageType::ERROR,
-                format!("mtlsguard: {method} failed: {panic}"),
-            ),
-        }
-    }
-
-    fn did_open(self: &Arc<Self>, p: DidOpenTextDocumentParams) {
-        let td = p.text_document;
-        let kind = Kind::from_language_id(&td.language_id, td.uri.as_str());
-        let seq = self.next_seq();
-        self.analyzers.remove(&td.uri);
-        let max_len = self.settings_for(&td.uri).max_file_size;
-        let doc = analysis::guarded(|| Doc::open(kind, &td.text, td.version, seq, max_len));
-        match doc {
-            Ok(doc) => {
-                let analyzed = doc.kind != Kind::Other;
-                if self.docs.insert(td.uri.clone(), doc).is_some() {
-                    self.log(
-                        MessageType::INFO,
-                        format!("mtlsguard: {} opened again; replaced", td.uri.as_str()),
-                    );
-                }
-                if analyzed {
-                    self.schedule(td.uri);
-                }
-            }
-            Err(panic) => {
-                self.docs.remove(&td.uri);
-                self.log(
-                    MessageType::ERROR,
-                    format!("mtlsguard: opening {} failed: {panic}", td.uri.as_str()),
-                );
-            }
-        }
-    }
-
-    fn did_change(self: &Arc<Self>, p: DidChangeTextDocumentParams) {
-        let uri = p.text_document.uri;
-        let enc = self.caps().encoding;
-        let seq = self.next_seq();
-        let result = {
-            let Some(mut doc) = self.docs.get_mut(&uri) else {
-                self.log(
-                    MessageType::WARNING,
-                    format!(
-                        "mtlsguard: ignored a change to {}, which is not open",
-                        uri.as_str()
-                    ),
-                );
-                return;
-            };
-            let analyzed = doc.kind != Kind::Other;
-            analysis::guarded(|| {
-                doc.apply_changes(p.text_document.version, &p.content_changes, enc, seq)
-                    .map(|()| analyzed)
-            })
-        };
-        match result {
-            Ok(Ok(analyzed)) => {
-                if analyzed {
-                    self.schedule(uri);
-                }
-            }
-            Ok(Err(Rejected::StaleVersion { current, got })) => self.log(
-                MessageType::WARNING,
-                format!("mtlsguard: ignored a change to {} with version {got}, older than its version {current}", uri.as_str()),
-            ),
-            Err(panic) => {
-                // The document is in an unknown state: forget it rather than show wrong results.
-                self.docs.remove(&uri);
-                self.log(
-                    MessageType::ERROR,
-                    format!("mtlsguard: applying a change to {} failed ({panic}); close and reopen it", uri.as_str()),
-                );
-                self.clear(uri);
-            }
-        }
-    }
-
-    fn did_close(self: &Arc<Self>, p: DidCloseTextDocumentParams) {
-        let uri = p.text_document.uri;
-        self.cache.remove(&uri);
-        self.analyzers.remove(&uri);
-        if self.docs.remove(&uri).is_none() {
-            self.log(
-                MessageType::WARNING,
-                format!(
-                    "mtlsguard: ignored closing {}, which is not open",
-                    uri.as_str()
-                ),
-            );
-            return;
-        }
-        self.clear(uri);
-    }
-
-    /// Publishes "no diagnostics" for a document that is no longer open.
-    fn clear(self: &Arc<Self>, uri: Uri) {
-        if self.caps().pull_diagnostics {
-            return;
-        }
-        let me = self.clone();
-        tokio::spawn(async move {
-            let _order = me.publish.lock().await;
-            // Reopened meanwhile: its own analysis publishes.
-            if me.docs.contains_key(&uri) {
-                return;
-            }
-            me.client.publish_diagnostics(uri, Vec::new(), None).await;
-        });
-    }
-}
-
-/// The transport-facing service: applies document notifications in order, delegates the rest.
-struct Ordered {
-    inner: LspService<Backend>,
-    state: Arc<State>,
-}
-
-impl tower::Service<Request> for Ordered {
-    type Response = Option<Response>;
-    type Error = ExitedError;
-    type Future = BoxFuture<'static, Result<Option<Response>, ExitedError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ExitedError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        if req.method() == "exit" {
-            self.state.exiting.notify_one();
-        }
-        let is_sync = matches!(
-            req.method(),
-            "textDocument/didOpen" | "textDocument/didChange" | "textDocument/didClose"
-        );
-        if !is_sync || req.id().is_some() {
-            return self.inner.call(req);
-        }
-        let (method, _, params) = req.into_parts();
-        if self.state.caps.get().is_none() || self.state.shutdown.load(Ordering::SeqCst) {
-            // Before `initialize` (or after `shutdown`) notifications are dropped (spec).
-            return Box::pin(async { Ok(None) });
-        }
-        // The transport runs on `block_on`'s thread, not on a worker: re-parsing a large
-        // document here delays the message loop, never the analyses (on the workers).
-        self.state.sync_notification(&method, params);
-        Box::pin(async { Ok(None) })
-    }
-}
-
 struct Backend {
-    server: Arc<State>,
-}
-
-/// What the stdin sanitizer sends for a message it could not pass on.
-#[derive(serde::Deserialize)]
-struct InvalidMessage {
-    code: i64,
-    message: String,
+    session: Arc<Session>,
 }
 
 impl Backend {
-    /// Answers an unreadable message with its JSON-RPC error (the request has `id: null`).
     async fn invalid_message(&self, params: InvalidMessage) -> jsonrpc::Result<()> {
-        self.server.log(
-            MessageType::WARNING,
-            format!("mtlsguard: unreadable message: {}", params.message),
-        );
-        Err(jsonrpc::Error {
-            code: jsonrpc::ErrorCode::from(params.code),
-            message: params.message.into(),
-            data: None,
-        })
+        unreadable::answer(&self.session, params)
     }
 }
 
-fn invalid_params(message: String) -> jsonrpc::Error {
-    jsonrpc::Error {
-        code: jsonrpc::ErrorCode::InvalidParams,
-        message: message.into(),
-        data: None,
-    }
-}
-
-fn internal_error(message: String) -> jsonrpc::Error {
-    jsonrpc::Error {
-        code: jsonrpc::ErrorCode::InternalError,
-        message: message.into(),
-        data: None,
-    }
-}
-
-fn caps_from(c: &ClientCapabilities) -> Caps {
-    let td = c.text_document.as_ref();
-    let ws = c.workspace.as_ref();
-    let pull = td.and_then(|t| t.diagnostic.as_ref());
-    Caps {
-        encoding: Encoding::negotiate(
-            c.general
-                .as_ref()
-                .and_then(|g| g.position_encodings.as_deref()),
-        ),
-        pull_diagnostics: pull.is_some(),
-        diagnostic_refresh: ws
-            .and_then(|w| w.diagnostics.as_ref())
-            .and_then(|d| d.refresh_support)
-            .unwrap_or(false),
-        push_related: td
-            .and_then(|t| t.publish_diagnostics.as_ref())
-            .and_then(|p| p.related_information)
-            .unwrap_or(false),
-        pull_related: pull.and_then(|p| p.related_information).unwrap_or(false),
-        document_changes: ws
-            .and_then(|w| w.workspace_edit.as_ref())
-            .and_then(|e| e.document_changes)
-            .unwrap_or(false),
-        watch_files_dynamic: ws
-            .and_then(|w| w.did_change_watched_files.as_ref())
-            .and_then(|d| d.dynamic_registration)
-            .unwrap_or(false),
-        configuration: ws.and_then(|w| w.configuration).unwrap_or(false),
-    }
-}
-
-/// The document a command argument names: a URI string or `{ "uri": ... }`.
-fn uri_argument(args: &[Value]) -> Option<Uri> {
-    let v = args.first()?;
-    let s = v
-        .as_str()
-        .or_else(|| v.get("uri").and_then(Value::as_str))?;
-    s.parse().ok()
-}
-
+/// `didOpen`, `didChange` and `didClose` are missing on purpose: the ordered front applies
+/// them before tower-lsp sees them (`schedule.rs`).
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> jsonrpc::Result<InitializeResult> {
-        let caps = caps_from(&params.capabilities);
-        let s = &self.server;
-        s.apply_client_settings(params.initialization_options.as_ref());
-        let _ = s.caps.set(caps.clone());
-        let diagnostic_provider = caps.pull_diagnostics.then(|| {
-            DiagnosticServerCapabilities::Options(DiagnosticOptions {
-                identifier: Some("mtlsguard".to_owned()),
-                inter_file_dependencies: false,
-                workspace_diagnostics: false,
-                work_done_progress_options: WorkDoneProgressOptions::default(),
-            })
-        });
-        Ok(InitializeResult {
-            server_info: Some(ServerInfo {
-                name: "mtlsguard".to_owned(),
-                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
-            }),
-            capabilities: ServerCapabilities {
-                position_encoding: Some(caps.encoding.kind()),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(
-                    TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        ..TextDocumentSyncOptions::default()
-                    },
-                )),
-                code_action_provider: Some(CodeActionProviderCapability::Options(
-                    CodeActionOptions {
-                        code_action_kinds: Some(vec![
-                            CodeActionKind::QUICKFIX,
-                            CodeActionKind::from(FIX_ALL_KIND),
-                        ]),
-                        resolve_provider: Some(false),
-                        work_done_progress_options: WorkDoneProgressOptions::default(),
-                    },
-                )),
-                execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: vec![SYNTAX_TREE_COMMAND.to_owned()],
-                    work_done_progress_options: WorkDoneProgressOptions::default(),
-                }),
-                diagnostic_provider,
-                ..ServerCapabilities::default()
-            },
-            offset_encoding: None,
-        })
+        lifecycle::initialize(&self.session, params)
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let s = &self.server;
-        if s.caps().watch_files_dynamic {
-            let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String("**/mtlsguard.toml".to_owned()),
-                    kind: None,
-                }],
-            };
-            let registration = Registration {
-                id: "mtlsguard-config-watcher".to_owned(),
-                method: "workspace/didChangeWatchedFiles".to_owned(),
-                register_options: serde_json::to_value(options).ok(),
-            };
-            // Not awaited here: the handler must not hang on a client that never answers.
-            let s = s.clone();
-            tokio::spawn(async move {
-                if let Err(e) = s.client.register_capability(vec![registration]).await {
-                    s.log(
-                        MessageType::WARNING,
-                        format!("mtlsguard: cannot watch mtlsguard.toml files: {e}"),
-                    );
-                }
-            });
-        }
+        lifecycle::initialized(&self.session);
     }
 
     async fn shutdown(&self) -> jsonrpc::Result<()> {
-        self.server.shutdown.store(true, Ordering::SeqCst);
-        Ok(())
+        lifecycle::shutdown(&self.session)
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let s = &self.server;
-        let mut value = params.settings;
-        if value.is_null() && s.caps().configuration {
-            // A client that sends no payload expects the server to pull the section.
-            let item = ConfigurationItem {
-                scope_uri: None,
-                section: Some("mtlsguard".to_owned()),
-            };
-            match tokio::time::timeout(CLIENT_TIMEOUT, s.client.configuration(vec![item])).await {
-                Ok(Ok(mut values)) if !values.is_empty() => value = values.swap_remove(0),
-                Ok(Ok(_)) => {}
-                Err(_) => s.log(
-                    MessageType::WARNING,
-                    "mtlsguard: the client did not send the configuration in time".to_owned(),
-                ),
-                Ok(Err(e)) => s.log(
-                    MessageType::WARNING,
-                    format!("mtlsguard: cannot read the configuration: {e}"),
-                ),
-            }
-        }
-        s.apply_client_settings(Some(&value));
-        s.settings_changed().await;
+        configuration::did_change_configuration(&self.session, params).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let s = &self.server;
-        if params
-            .changes
-            .iter()
-            .any(|c| c.uri.as_str().ends_with("mtlsguard.toml"))
-        {
-            s.settings_changed().await;
-        }
+        configuration::did_change_watched_files(&self.session, params).await;
     }
 
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,
     ) -> jsonrpc::Result<DocumentDiagnosticReportResult> {
-        let s = &self.server;
-        let caps = s.caps();
-        let uri = params.text_document.uri;
-        let full = |result_id: Option<String>, items: Vec<Diagnostic>| {
-            DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
-                RelatedFullDocumentDiagnosticReport {
-                    related_documents: None,
-                    full_document_diagnostic_report: FullDocumentDiagnosticReport {
-                        result_id,
-                        items,
-                    },
-                },
-            ))
-        };
-        let Some(snap) = s.snapshot(&uri) else {
-            s.log(
-                MessageType::INFO,
-                format!(
-                    "mtlsguard: diagnostics asked for {}, which is not open",
-                    uri.as_str()
-                ),
-            );
-            return Ok(full(None, Vec::new()));
-        };
-        let sgen = s.settings_gen.load(Ordering::SeqCst);
-        let result_id = format!("{}-{sgen}", snap.seq);
-        if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
-            return Ok(DocumentDiagnosticReportResult::Report(
-                DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
-                    related_documents: None,
-                    unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
-                        result_id,
-                    },
-                }),
-            ));
-        }
-        let findings = s.findings(&snap).await.unwrap_or_default();
-        let items = analysis::diagnostics(
-            &snap,
-            &findings,
-            caps.encoding,
-            DiagnosticCaps {
-                related_information: caps.pull_related,
-            },
-        );
-        Ok(full(Some(result_id), items))
+        diagnostics::pull(&self.session, params).await
     }
 
     async fn code_action(
         &self,
         params: CodeActionParams,
     ) -> jsonrpc::Result<Option<CodeActionResponse>> {
-        let s = &self.server;
-        let caps = s.caps();
-        let uri = params.text_document.uri;
-        let Some(snap) = s.snapshot(&uri) else {
-            s.log(
-                MessageType::INFO,
-                format!(
-                    "mtlsguard: code actions asked for {}, which is not open",
-                    uri.as_str()
-                ),
-            );
-            return Ok(None);
-        };
-        if snap.language.is_none() {
-            return Ok(None);
-        }
-        let Some(findings) = s.findings(&snap).await else {
-            return Ok(None);
-        };
-        let settings = s.settings_for(&uri);
-        let only = params.context.only;
-        let range = position::byte_range(&snap.rope, params.range, caps.encoding);
-        let enc = caps.encoding;
-        let diag_caps = DiagnosticCaps {
-            related_information: if caps.pull_diagnostics {
-                caps.pull_related
-            } else {
-                caps.push_related
-            },
-        };
-        let edit_caps = EditCaps {
-            document_changes: caps.document_changes,
-        };
-        let result = tokio::task::spawn_blocking(move || {
-            actions::code_actions(&actions::Request {
-                snap: &snap,
-                findings: &findings,
-                range,
-                only: only.as_deref(),
-                enc,
-                edit_caps,
-                diag_caps,
-                settings: &settings,
-            })
-        })
-        .await;
-        match result {
-            Ok(Ok(list)) => Ok(Some(list)),
-            Ok(Err(panic)) => {
-                s.log(
-                    MessageType::ERROR,
-                    format!(
-                        "mtlsguard: code actions for {} failed: {panic}",
-                        uri.as_str()
-                    ),
-                );
-                Err(internal_error(format!("code actions failed: {panic}")))
-            }
-            Err(e) => Err(internal_error(format!("code actions failed: {e}"))),
-        }
+        actions::code_action(&self.session, params).await
     }
 
     async fn execute_command(
         &self,
         params: ExecuteCommandParams,
     ) -> jsonrpc::Result<Option<Value>> {
-        let s = &self.server;
-        if params.command != SYNTAX_TREE_COMMAND {
-            return Err(invalid_params(format!(
-                "unknown command {:?}",
-                params.command
-            )));
-        }
-        let Some(uri) = uri_argument(&params.arguments) else {
-            return Err(invalid_params(format!(
-                "{SYNTAX_TREE_COMMAND} takes the document URI as its argument"
-            )));
-        };
-        let Some(snap) = s.snapshot(&uri) else {
-            return Err(invalid_params(format!("{} is not open", uri.as_str())));
-        };
-        if snap.language.is_none() {
-            return Err(invalid_params(format!(
-                "{} is not a Bicep file or an ARM template",
-                uri.as_str()
-            )));
-        }
-        let tree = match snap.tree {
-            Some(Parsed::Tree(tree)) => tree,
-            Some(Parsed::OutOfTime) => {
-                return Err(invalid_params(format!(
-                    "{} could not be parsed in time ({} bytes)",
-                    uri.as_str(),
-                    snap.rope.len_bytes()
-                )));
-            }
-            None => {
-                return Err(invalid_params(format!(
-                    "{} is too large to parse ({} bytes)",
-                    uri.as_str(),
-                    snap.rope.len_bytes()
-                )));
-            }
-        };
-        let rope = snap.rope;
-        let dump = tokio::task::spawn_blocking(move || {
-            analysis::guarded(|| syntax_tree_dump(&tree, &store::text(&rope)))
-        })
-        .await
-        .map_err(|e| internal_error(e.to_string()))?
-        .map_err(internal_error)?;
-        Ok(Some(Value::String(dump)))
+        commands::execute_command(&self.session, params).await
     }
 }

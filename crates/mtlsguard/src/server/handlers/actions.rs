@@ -2,36 +2,103 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use mtlsguard_analyzer::{
     Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_until_stable,
     keep_clean_fixes, suppression_edit,
 };
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, DocumentChanges, OneOf,
-    OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
+    Diagnostic, DocumentChanges, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier,
+    TextDocumentEdit, WorkspaceEdit,
 };
 
-use super::analysis::{self, DiagnosticCaps, Snapshot};
-use super::position::Encoding;
-use super::settings::Effective;
-use super::store;
+use super::internal_error;
+use crate::server::analysis;
+use crate::server::capabilities::FIX_ALL_KIND;
+use crate::server::convert::{self, DiagnosticCaps};
+use crate::server::documents::{self, Snapshot};
+use crate::server::guard::guarded;
+use crate::server::position::{self, Encoding};
+use crate::server::session::Session;
+use crate::server::settings::Effective;
 
-pub const FIX_ALL_KIND: &str = "source.fixAll.mtlsguard";
+/// `textDocument/codeAction`, computed on a blocking thread: fix-all runs analyses.
+pub async fn code_action(
+    session: &Arc<Session>,
+    params: CodeActionParams,
+) -> jsonrpc::Result<Option<CodeActionResponse>> {
+    let caps = session.caps();
+    let uri = params.text_document.uri;
+    let Some(snap) = session.snapshot(&uri) else {
+        session.log(
+            MessageType::INFO,
+            format!(
+                "mtlsguard: code actions asked for {}, which is not open",
+                uri.as_str()
+            ),
+        );
+        return Ok(None);
+    };
+    if snap.language.is_none() {
+        return Ok(None);
+    }
+    let Some(findings) = analysis::findings(session, &snap).await else {
+        return Ok(None);
+    };
+    let settings = session.settings_for(&uri);
+    let only = params.context.only;
+    let range = position::byte_range(&snap.rope, params.range, caps.encoding);
+    let enc = caps.encoding;
+    let diag_caps = DiagnosticCaps {
+        related_information: if caps.pull_diagnostics {
+            caps.pull_related
+        } else {
+            caps.push_related
+        },
+    };
+    let edit_caps = EditCaps {
+        document_changes: caps.document_changes,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        code_actions(&Request {
+            snap: &snap,
+            findings: &findings,
+            range,
+            only: only.as_deref(),
+            enc,
+            edit_caps,
+            diag_caps,
+            settings: &settings,
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(list)) => Ok(Some(list)),
+        Ok(Err(panic)) => {
+            session.log(
+                MessageType::ERROR,
+                format!(
+                    "mtlsguard: code actions for {} failed: {panic}",
+                    uri.as_str()
+                ),
+            );
+            Err(internal_error(format!("code actions failed: {panic}")))
+        }
+        Err(e) => Err(internal_error(format!("code actions failed: {e}"))),
+    }
+}
 
 /// How edits go back to the client.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct EditCaps {
-    pub document_changes: bool,
+struct EditCaps {
+    document_changes: bool,
 }
 
-pub fn workspace_edit(
-    snap: &Snapshot,
-    edits: &[Edit],
-    enc: Encoding,
-    caps: EditCaps,
-) -> WorkspaceEdit {
-    let text_edits = analysis::text_edits(&snap.rope, edits, enc);
+fn workspace_edit(snap: &Snapshot, edits: &[Edit], enc: Encoding, caps: EditCaps) -> WorkspaceEdit {
+    let text_edits = convert::text_edits(&snap.rope, edits, enc);
     if caps.document_changes {
         WorkspaceEdit {
             document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
@@ -52,7 +119,7 @@ pub fn workspace_edit(
 }
 
 /// Whether an action of `kind` was asked for (`only` lists kinds and their parents).
-pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
+fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
     match only {
         None => true,
         Some(kinds) => kinds.iter().any(|k| {
@@ -66,7 +133,7 @@ pub fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
 }
 
 /// Every safe fix, applied and re-analyzed until nothing changes, as one minimal edit.
-pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
+fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
     let Some(language) = snap.language else {
         return Ok(None);
     };
@@ -74,8 +141,8 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
     if snap.rope.len_bytes() as u64 > settings.max_file_size {
         return Ok(None);
     }
-    analysis::guarded(|| {
-        let original = store::text(&snap.rope);
+    guarded(|| {
+        let original = documents::text(&snap.rope);
         // As `check --fix`: never anything that would add syntax errors (`withheld`).
         let run = fix_until_stable(language, &original, &settings.analyzer, false);
         minimal_edit(&original, &run.text)
@@ -83,7 +150,7 @@ pub fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit
 }
 
 /// One edit turning `old` into `new`: everything between their common prefix and suffix.
-pub fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
+fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
     if old == new {
         return None;
     }
@@ -114,25 +181,25 @@ fn intersects(a: &Range<usize>, b: &Range<usize>) -> bool {
 }
 
 /// Everything the code action handler needs.
-pub struct Request<'a> {
-    pub snap: &'a Snapshot,
-    pub findings: &'a [Finding],
-    pub range: Range<usize>,
-    pub only: Option<&'a [CodeActionKind]>,
-    pub enc: Encoding,
-    pub edit_caps: EditCaps,
-    pub diag_caps: DiagnosticCaps,
-    pub settings: &'a Effective,
+struct Request<'a> {
+    snap: &'a Snapshot,
+    findings: &'a [Finding],
+    range: Range<usize>,
+    only: Option<&'a [CodeActionKind]>,
+    enc: Encoding,
+    edit_caps: EditCaps,
+    diag_caps: DiagnosticCaps,
+    settings: &'a Effective,
 }
 
-pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
+fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
     let snap = req.snap;
     let mut out = Vec::new();
     let Some(language) = snap.language else {
         return Ok(out);
     };
     let diagnostic =
-        |f: &Finding| -> Diagnostic { analysis::diagnostic(snap, f, req.enc, req.diag_caps) };
+        |f: &Finding| -> Diagnostic { convert::diagnostic(snap, f, req.enc, req.diag_caps) };
     let here: Vec<&Finding> = req
         .findings
         .iter()
@@ -152,10 +219,8 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
             .and_then(Parsed::tree)
             .is_some_and(|t| t.root_node().has_error())
     {
-        let text = store::text(&snap.rope);
-        analysis::guarded(|| {
-            keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable)
-        })?;
+        let text = documents::text(&snap.rope);
+        guarded(|| keep_clean_fixes(language, &text, &req.settings.analyzer, &mut fixable))?;
     }
     if wanted(req.only, CodeActionKind::QUICKFIX.as_str()) {
         for f in &fixable {
@@ -182,7 +247,7 @@ pub fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, Strin
                 continue;
             }
             seen.push((f.rule, line));
-            let text = text.get_or_insert_with(|| store::text(&snap.rope));
+            let text = text.get_or_insert_with(|| documents::text(&snap.rope));
             let edit = suppression_edit(text, language, f.rule, f.range.start);
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", f.rule),

@@ -1,20 +1,20 @@
 //! Open documents: a rope, the tree-sitter tree kept in step with it, the version.
 //!
 //! Every mutation here is synchronous; the server applies them in the order the client
-//! sent them (see `mod.rs`), so the store never needs to reorder anything.
+//! sent them (see `schedule.rs`), so a document never needs to reorder anything.
 
 use std::borrow::Cow;
 
 use mtlsguard_analyzer::{Language, Parsed, is_arm_template, language_for_path};
 use ropey::Rope;
-use tower_lsp_server::ls_types::TextDocumentContentChangeEvent;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 use tree_sitter::{InputEdit, Point, Tree};
 
 use super::position::{self, Encoding};
 
 /// What a document is to the server, decided from its language id (or path) at open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum LanguageId {
     Bicep,
     /// JSON that is analyzed only while its `$schema` names a deployment template.
     Json,
@@ -22,25 +22,25 @@ pub enum Kind {
     Other,
 }
 
-impl Kind {
-    pub fn from_language_id(language_id: &str, uri: &str) -> Kind {
+impl LanguageId {
+    pub fn from_client(language_id: &str, uri: &str) -> LanguageId {
         match language_id {
-            "bicep" => Kind::Bicep,
-            "json" | "jsonc" | "arm-template" | "armtemplate" => Kind::Json,
+            "bicep" => LanguageId::Bicep,
+            "json" | "jsonc" | "arm-template" | "armtemplate" => LanguageId::Json,
             "" | "plaintext" => match language_for_path(uri.split(['?', '#']).next().unwrap_or(""))
             {
-                Some(Language::Bicep) => Kind::Bicep,
-                Some(Language::Json) => Kind::Json,
-                None => Kind::Other,
+                Some(Language::Bicep) => LanguageId::Bicep,
+                Some(Language::Json) => LanguageId::Json,
+                None => LanguageId::Other,
             },
-            _ => Kind::Other,
+            _ => LanguageId::Other,
         }
     }
 }
 
 /// One open document.
 pub struct Doc {
-    pub kind: Kind,
+    pub language_id: LanguageId,
     pub rope: Rope,
     /// The parse of `rope`, present while the document is analyzed.
     pub tree: Option<Parsed>,
@@ -58,6 +58,19 @@ pub struct Doc {
     max_len: u64,
 }
 
+/// An immutable copy of a document (cheap: the rope and the tree share their storage).
+#[derive(Clone)]
+pub struct Snapshot {
+    pub uri: Uri,
+    pub rope: Rope,
+    /// Present when the document is analyzed.
+    pub language: Option<Language>,
+    /// The parse of `rope`; missing when the text was too large to parse.
+    pub tree: Option<Parsed>,
+    pub version: i32,
+    pub seq: u64,
+}
+
 /// Why a change was not applied.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejected {
@@ -65,15 +78,15 @@ pub enum Rejected {
 }
 
 impl Doc {
-    pub fn open(kind: Kind, text: &str, version: i32, seq: u64, max_len: u64) -> Doc {
-        let rope = if kind == Kind::Other {
+    pub fn open(language_id: LanguageId, text: &str, version: i32, seq: u64, max_len: u64) -> Doc {
+        let rope = if language_id == LanguageId::Other {
             Rope::new()
         } else {
             Rope::from_str(text)
         };
         let lone_cr = count_lone_cr(&rope, 0, rope.len_bytes());
         let mut doc = Doc {
-            kind,
+            language_id,
             rope,
             tree: None,
             version,
@@ -90,6 +103,18 @@ impl Doc {
     /// when the text is longer than the parse limit.
     pub fn language(&self) -> Option<Language> {
         self.language
+    }
+
+    /// The document as it is now, for analysis off the message loop.
+    pub fn snapshot(&self, uri: Uri) -> Snapshot {
+        Snapshot {
+            uri,
+            rope: self.rope.clone(),
+            language: self.language(),
+            tree: self.tree.clone(),
+            version: self.version,
+            seq: self.seq,
+        }
     }
 
     /// Changes the parse limit (the settings changed), parsing or dropping the tree if the
@@ -118,7 +143,7 @@ impl Doc {
         }
         self.version = version;
         self.seq = seq;
-        if self.kind == Kind::Other {
+        if self.language_id == LanguageId::Other {
             return Ok(());
         }
         let mut incremental = self.tree.is_some();
@@ -168,9 +193,9 @@ impl Doc {
 
     /// Re-decides whether the document is analyzed and brings the tree up to date.
     fn reparse(&mut self, incremental: bool) {
-        self.language = match self.kind {
-            Kind::Bicep => Some(Language::Bicep),
-            Kind::Json if is_template(&self.rope) => Some(Language::Json),
+        self.language = match self.language_id {
+            LanguageId::Bicep => Some(Language::Bicep),
+            LanguageId::Json if is_template(&self.rope) => Some(Language::Json),
             _ => None,
         };
         let Some(language) = self.language else {
@@ -308,7 +333,7 @@ mod tests {
 
     fn check_against_fresh(doc: &Doc) {
         let s = doc.rope.to_string();
-        let fresh = Doc::open(doc.kind, &s, doc.version, 0, u64::MAX);
+        let fresh = Doc::open(doc.language_id, &s, doc.version, 0, u64::MAX);
         assert_eq!(doc.lone_cr, fresh.lone_cr, "lone CR count");
         assert_eq!(doc.language(), fresh.language());
         match (&doc.tree, &fresh.tree) {
@@ -345,7 +370,7 @@ mod tests {
 
     #[test]
     fn edits_keep_rope_and_tree_in_step() {
-        let mut doc = Doc::open(Kind::Bicep, BICEP, 1, 1, u64::MAX);
+        let mut doc = Doc::open(LanguageId::Bicep, BICEP, 1, 1, u64::MAX);
         doc.apply_changes(
             2,
             &[
@@ -366,7 +391,7 @@ mod tests {
 
     #[test]
     fn json_is_analyzed_only_with_a_template_schema() {
-        let mut doc = Doc::open(Kind::Json, ARM, 1, 1, u64::MAX);
+        let mut doc = Doc::open(LanguageId::Json, ARM, 1, 1, u64::MAX);
         assert_eq!(doc.language(), Some(Language::Json));
         // Break the schema: no longer a template, no tree.
         doc.apply_changes(2, &[change(1, 3, 1, 4, "X")], Encoding::Utf8, 2)
@@ -376,7 +401,7 @@ mod tests {
             .unwrap();
         assert_eq!(doc.language(), Some(Language::Json));
         check_against_fresh(&doc);
-        let other = Doc::open(Kind::Other, ARM, 1, 1, u64::MAX);
+        let other = Doc::open(LanguageId::Other, ARM, 1, 1, u64::MAX);
         assert_eq!(other.language(), None);
         assert_eq!(other.rope.len_bytes(), 0);
     }
@@ -385,7 +410,7 @@ mod tests {
     fn texts_over_the_limit_are_not_parsed() {
         let big = format!("{BICEP}// {}\n", "x".repeat(100));
         let limit = BICEP.len() as u64 + 10;
-        let mut doc = Doc::open(Kind::Bicep, &big, 1, 1, limit);
+        let mut doc = Doc::open(LanguageId::Bicep, &big, 1, 1, limit);
         assert_eq!(doc.language(), Some(Language::Bicep));
         assert!(doc.tree.is_none());
         // Edits while too large, then one that brings the text under the limit.
@@ -409,18 +434,24 @@ mod tests {
         doc.set_max_len(u64::MAX);
         check_against_fresh(&doc);
         // A JSON document too large to parse is still decided by its `$schema`.
-        let json = Doc::open(Kind::Json, ARM, 1, 1, 10);
+        let json = Doc::open(LanguageId::Json, ARM, 1, 1, 10);
         assert_eq!(
             (json.language(), json.tree.is_none()),
             (Some(Language::Json), true)
         );
-        let not_template = Doc::open(Kind::Json, "{}", 1, 1, 1);
+        let not_template = Doc::open(LanguageId::Json, "{}", 1, 1, 1);
         assert_eq!(not_template.language(), None);
     }
 
     #[test]
     fn lone_carriage_returns_keep_points_exact() {
-        let mut doc = Doc::open(Kind::Bicep, "param a string\rparam b int\n", 1, 1, u64::MAX);
+        let mut doc = Doc::open(
+            LanguageId::Bicep,
+            "param a string\rparam b int\n",
+            1,
+            1,
+            u64::MAX,
+        );
         assert_eq!(doc.lone_cr, 1);
         doc.apply_changes(2, &[change(1, 0, 1, 0, "\n")], Encoding::Utf16, 2)
             .unwrap();
@@ -497,7 +528,7 @@ mod tests {
             picks in prop::collection::vec(any::<prop::sample::Index>(), 1..10),
         ) {
             let text = parts.concat();
-            let mut doc = Doc::open(Kind::Bicep, &text, 0, 0, u64::MAX);
+            let mut doc = Doc::open(LanguageId::Bicep, &text, 0, 0, u64::MAX);
             doc.tree = None;
             let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
             for pick in picks {
@@ -512,9 +543,9 @@ mod tests {
             utf8 in any::<bool>(),
             batches in prop::collection::vec(prop::collection::vec(arb_change(12), 1..4), 1..12),
         ) {
-            let (kind, text) = if json { (Kind::Json, ARM) } else { (Kind::Bicep, BICEP) };
+            let (language_id, text) = if json { (LanguageId::Json, ARM) } else { (LanguageId::Bicep, BICEP) };
             let enc = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
-            let mut doc = Doc::open(kind, text, 0, 0, u64::MAX);
+            let mut doc = Doc::open(language_id, text, 0, 0, u64::MAX);
             // The same edits applied to a plain string, as a model of the rope.
             let mut model = text.to_owned();
             for (i, batch) in batches.iter().enumerate() {

@@ -1,0 +1,63 @@
+//! `initialize`, `initialized`, `shutdown`.
+
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc;
+use tower_lsp_server::ls_types::{
+    DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, InitializeParams,
+    InitializeResult, MessageType, Registration, ServerInfo,
+};
+
+use crate::server::capabilities::{self, caps_from};
+use crate::server::session::Session;
+
+pub fn initialize(
+    session: &Arc<Session>,
+    params: InitializeParams,
+) -> jsonrpc::Result<InitializeResult> {
+    let caps = caps_from(&params.capabilities);
+    session.apply_client_settings(params.initialization_options.as_ref());
+    session.set_caps(caps.clone());
+    Ok(InitializeResult {
+        server_info: Some(ServerInfo {
+            name: "mtlsguard".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+        capabilities: capabilities::server_capabilities(&caps),
+        offset_encoding: None,
+    })
+}
+
+/// Asks a client that can watch files for us to report `mtlsguard.toml` changes.
+pub fn initialized(session: &Arc<Session>) {
+    if !session.caps().watch_files_dynamic {
+        return;
+    }
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![FileSystemWatcher {
+            glob_pattern: GlobPattern::String("**/mtlsguard.toml".to_owned()),
+            kind: None,
+        }],
+    };
+    let registration = Registration {
+        id: "mtlsguard-config-watcher".to_owned(),
+        method: "workspace/didChangeWatchedFiles".to_owned(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    // Not awaited here: the handler must not hang on a client that never answers.
+    let session = session.clone();
+    tokio::spawn(async move {
+        if let Err(e) = session.client.register_capability(vec![registration]).await {
+            session.log(
+                MessageType::WARNING,
+                format!("mtlsguard: cannot watch mtlsguard.toml files: {e}"),
+            );
+        }
+    });
+}
+
+/// From here on, document notifications are dropped and `exit` ends the process with 0.
+pub fn shutdown(session: &Session) -> jsonrpc::Result<()> {
+    session.shut_down();
+    Ok(())
+}
