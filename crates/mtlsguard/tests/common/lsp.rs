@@ -54,7 +54,7 @@ pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 impl Client {
     /// Spawns `mtlsguard server --stdio` with extra environment variables.
     pub fn spawn_with_env(env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(crate::mtlsguard_bin());
+        let mut cmd = Command::new(super::mtlsguard_bin());
         cmd.args(["server", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -5,15 +5,17 @@
 //! a fresh open, and still answer a normal request at the end. Nothing the documents name
 //! is fetched or executed.
 //!
-//! `cargo test -p mtlsguard-e2e --test server_abuse -- --nocapture` prints the timings and
+//! `cargo test -p mtlsguard --test server_abuse -- --nocapture` prints the timings and
 //! the server's peak RSS.
+
+mod common;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mtlsguard_e2e::lsp::{Client, capabilities, lsp_range, offset, position};
+use common::lsp::{Client, capabilities, lsp_range, offset, position};
 use serde_json::{Value, json};
 
 const SCHEMA: &str =

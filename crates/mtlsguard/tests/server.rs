@@ -1,8 +1,10 @@
 //! End-to-end tests of `mtlsguard server`: the real binary over stdio, JSON-RPC by hand.
 
+mod common;
+
 use std::time::Duration;
 
-use mtlsguard_e2e::lsp::{Client, apply_edits, capabilities, edits_for, position};
+use common::lsp::{Client, apply_edits, capabilities, edits_for, position};
 use serde_json::{Value, json};
 
 const SCHEMA: &str =
@@ -962,9 +964,9 @@ fn several_changes_in_one_notification_apply_in_order() {
         json!({
             "textDocument": { "uri": uri, "version": 2 },
             "contentChanges": [
-                { "range": mtlsguard_e2e::lsp::lsp_range([[5, 20], [5, 30]]), "text": "'Required'" },
-                { "range": mtlsguard_e2e::lsp::lsp_range([[0, 0], [0, 0]]), "text": "// 😀\n" },
-                { "range": mtlsguard_e2e::lsp::lsp_range([[5, 23], [5, 27]]), "text": "false" },
+                { "range": common::lsp::lsp_range([[5, 20], [5, 30]]), "text": "'Required'" },
+                { "range": common::lsp::lsp_range([[0, 0], [0, 0]]), "text": "// 😀\n" },
+                { "range": common::lsp::lsp_range([[5, 23], [5, 27]]), "text": "false" },
             ],
         }),
     );
@@ -991,10 +993,11 @@ fn several_changes_in_one_notification_apply_in_order() {
 #[test]
 fn fixes_that_would_add_syntax_errors_are_not_offered() {
     use mtlsguard_analyzer::{Language, syntax_error_count};
-    let data = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../crates/mtlsguard-analyzer/tests/fuzz-regressions/fixes-error-recovery-shifts.bin",
-    ))
-    .unwrap();
+    let data =
+        std::fs::read(common::workspace().join(
+            "crates/mtlsguard-analyzer/tests/fuzz-regressions/fixes-error-recovery-shifts.bin",
+        ))
+        .unwrap();
     let text = String::from_utf8_lossy(&data[1..]).into_owned();
     let before = syntax_error_count(Language::Json, &text);
     let mut c = started(true);
