@@ -455,3 +455,64 @@ pub fn edits_for(edit: &Value, uri: &str) -> (Vec<Value>, Option<i64>) {
         None,
     )
 }
+
+/// The rule ids of `diags`, in order.
+pub fn codes(diags: &[Value]) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The `[[line, character], [line, character]]` range of a diagnostic or location.
+pub fn range_of(d: &Value) -> [[u32; 2]; 2] {
+    let r = &d["range"];
+    let p = |p: &Value| {
+        [
+            p["line"].as_u64().unwrap() as u32,
+            p["character"].as_u64().unwrap() as u32,
+        ]
+    };
+    [p(&r["start"]), p(&r["end"])]
+}
+
+/// A test-side model of an open document: its text and version, with edits sent as
+/// ranged changes (UTF-16 positions, as the session negotiated).
+pub struct Doc {
+    pub uri: String,
+    pub text: String,
+    pub version: i64,
+}
+
+impl Doc {
+    pub fn open(c: &mut Client, uri: &str, lang: &str, text: &str) -> Doc {
+        c.open(uri, lang, 1, text);
+        Doc {
+            uri: uri.to_owned(),
+            text: text.to_owned(),
+            version: 1,
+        }
+    }
+
+    /// Replaces the bytes `at` with `insert`, as one `didChange`.
+    pub fn edit(&mut self, c: &mut Client, at: std::ops::Range<usize>, insert: &str) {
+        let p = |b| {
+            let (l, ch) = position(&self.text, b, false);
+            [l as u32, ch as u32]
+        };
+        let range = [p(at.start), p(at.end)];
+        self.text.replace_range(at, insert);
+        self.version += 1;
+        c.change(&self.uri, self.version, range, insert);
+    }
+
+    /// Replaces the first `from` with `to`.
+    pub fn replace(&mut self, c: &mut Client, from: &str, to: &str) {
+        let at = self.text.find(from).expect("the text to replace is there");
+        self.edit(c, at..at + from.len(), to);
+    }
+
+    pub fn diagnostics(&self, c: &mut Client) -> Vec<Value> {
+        c.diagnostics(&self.uri, Some(self.version))
+    }
+}

@@ -3,6 +3,7 @@
 //! Each suite is its own crate and uses part of these helpers.
 #![allow(dead_code)]
 
+pub mod abuse;
 pub mod lsp;
 
 use std::path::{Path, PathBuf};
