@@ -5,10 +5,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::lsp::{Client, capabilities, codes};
+use super::lsp::{Client, SCHEMA, codes, started};
 
-pub const SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 pub const APP: &str = "app-service-client-cert";
 pub const MIB: usize = 1024 * 1024;
 /// Generous on purpose (the 50 and 60 MB messages alone need a few hundred MiB in flight):
@@ -85,9 +83,7 @@ pub fn not_analyzed(diags: &[Value]) -> bool {
 
 /// A server session for one phase.
 pub fn session() -> Client {
-    let mut c = Client::spawn();
-    c.initialize(capabilities(false), Value::Null);
-    c
+    started(false)
 }
 
 /// The end of every phase: a normal request gets its normal answer, the server has no

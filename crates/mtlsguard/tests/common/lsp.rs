@@ -456,6 +456,35 @@ pub fn edits_for(edit: &Value, uri: &str) -> (Vec<Value>, Option<i64>) {
     )
 }
 
+/// An ARM template's `$schema`.
+pub const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+/// A site with one finding (`clientCertMode: 'Optional'`, line 5, columns 4..30) and a
+/// safe fix.
+pub const APP_BICEP: &str = "\
+resource app 'Microsoft.Web/sites@2022-03-01' = {
+  name: 'internal-api'
+  properties: {
+    publicNetworkAccess: 'Disabled'
+    clientCertEnabled: true
+    clientCertMode: 'Optional'
+  }
+}
+";
+
+/// A server initialized with [`capabilities`]`(utf8)` and no options.
+pub fn started(utf8: bool) -> Client {
+    let mut c = Client::spawn();
+    c.initialize(capabilities(utf8), Value::Null);
+    c
+}
+
+/// The title of a code action.
+pub fn title(a: &Value) -> &str {
+    a["title"].as_str().unwrap_or_default()
+}
+
 /// The rule ids of `diags`, in order.
 pub fn codes(diags: &[Value]) -> Vec<String> {
     diags
