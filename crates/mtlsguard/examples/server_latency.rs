@@ -1,11 +1,11 @@
 //! Server latency benchmark (BENCHMARKS.md), standard LSP messages only:
 //!
 //! ```sh
-//! cargo run --release -p mtlsguard-e2e --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [CORPUS]
+//! cargo run --release -p mtlsguard --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [CORPUS]
 //! ```
 //!
-//! Spawns `mtlsguard server --stdio` (the release binary next to this example, built first;
-//! `MTLSGUARD_BIN` picks another), opens each of the corpus's two 3+ MB templates alone,
+//! Spawns `mtlsguard server --stdio` (the binary of this example's profile, built first
+//! with `cargo build -p mtlsguard`; `MTLSGUARD_BIN` picks another), opens each of the corpus's two 3+ MB templates alone,
 //! types `--edits` single characters into a word in the middle (one `didChange` each,
 //! incremental sync, waiting for the `publishDiagnostics` of that version before the
 //! next), and prints p50 / p99 / max of the time from sending each `didChange` to
@@ -35,9 +35,10 @@
 //!
 //! CORPUS defaults to `../shared/corpus` beside the repository (or `MTLSGUARD_CORPUS`).
 
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,76 @@ const FRAME: Duration = Duration::from_millis(16);
 /// How long one wait may take before the benchmark gives up.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The `mtlsguard` binary to measure: `MTLSGUARD_BIN`, or the one of this example's profile
+/// (`target/<profile>/examples/server_latency` → `target/<profile>/mtlsguard`), built
+/// first so that it is never stale (`CARGO_BIN_EXE_*` exists only for tests and benches).
+fn mtlsguard_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("MTLSGUARD_BIN") {
+            return PathBuf::from(bin);
+        }
+        let exe = std::env::current_exe().expect("the example knows its own path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("examples live in target/<profile>/examples");
+        let profile = profile_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("debug");
+        let target_dir = profile_dir.parent().expect("target/<profile> has a parent");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "mtlsguard",
+                "--bin",
+                "mtlsguard",
+                "--target-dir",
+            ])
+            .arg(target_dir);
+        match profile {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        let status = cmd.status().expect("cargo runs");
+        assert!(status.success(), "cargo build -p mtlsguard failed");
+        let bin = profile_dir.join(format!("mtlsguard{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.is_file(), "{} was not built", bin.display());
+        bin
+    })
+}
+
+/// Reads one `Content-Length`-framed message; `None` at end of stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            length = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
 struct Server {
     child: Child,
     stdin: ChildStdin,
@@ -70,7 +141,7 @@ struct Server {
 
 impl Server {
     fn spawn() -> Server {
-        let mut child = Command::new(mtlsguard_e2e::mtlsguard_bin())
+        let mut child = Command::new(mtlsguard_bin())
             .args(["server", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -81,7 +152,7 @@ impl Server {
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::with_capacity(1 << 16, stdout);
-            while let Some(msg) = mtlsguard_e2e::lsp::read_message(&mut reader) {
+            while let Some(msg) = read_message(&mut reader) {
                 if tx.send((Instant::now(), msg)).is_err() {
                     break;
                 }
@@ -645,7 +716,7 @@ fn main() {
     let mut chars = true;
     let mut property = true;
     let mut corpus = std::env::var_os("MTLSGUARD_CORPUS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
         PathBuf::from,
     );
     let mut args = std::env::args().skip(1);
@@ -667,7 +738,7 @@ fn main() {
     let started = Instant::now();
     println!(
         "server: {}\nmachine: {} cores, load average {}",
-        mtlsguard_e2e::mtlsguard_bin().display(),
+        mtlsguard_bin().display(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load()
     );

@@ -11,20 +11,15 @@
 //! without a fixable finding is untouched (same bytes, same mtime). The figures are
 //! printed (`-- --nocapture`).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use mtlsguard_e2e::run;
+use common::{run, workspace};
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the workspace")
-        .to_path_buf()
-}
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = workspace().join("../shared/corpus");

@@ -2,7 +2,9 @@
 //! text. The process must answer (exit 0/1, never a crash or a signal) with its output
 //! well-formed. See the README, "Hardening".
 
-use mtlsguard_e2e::{run, write_files};
+mod common;
+
+use common::{run, write_files};
 
 const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -111,11 +113,7 @@ fn fix_on_a_full_disk_leaves_the_file_intact() {
     }
     let _unmount = Unmount(disk.clone());
 
-    let original = fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/bicep/app-service.bicep"),
-    )
-    .unwrap();
+    let original = fs::read(common::workspace().join("examples/bicep/app-service.bicep")).unwrap();
     fs::write(disk.join("app.bicep"), &original).unwrap();
     let mut filler = fs::File::create(disk.join("filler")).unwrap();
     let page = [0u8; 4096];

@@ -1,10 +1,12 @@
 //! End-to-end tests of `mtlsguard check` and `mtlsguard rule`: the real binary, real files
 //! in temporary folders, every output format, fixes, exit codes and configuration.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
-use mtlsguard_e2e::{normalize, run, run_with, write_files};
+use common::{normalize, run, run_with, write_files};
 
 /// Two App Service findings: one with a safe fix, one decided through a param (an unsafe
 /// fix and a related location).

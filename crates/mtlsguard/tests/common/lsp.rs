@@ -54,7 +54,7 @@ pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 impl Client {
     /// Spawns `mtlsguard server --stdio` with extra environment variables.
     pub fn spawn_with_env(env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(crate::mtlsguard_bin());
+        let mut cmd = Command::new(super::mtlsguard_bin());
         cmd.args(["server", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -454,4 +454,94 @@ pub fn edits_for(edit: &Value, uri: &str) -> (Vec<Value>, Option<i64>) {
         edit["changes"][uri].as_array().cloned().unwrap_or_default(),
         None,
     )
+}
+
+/// An ARM template's `$schema`.
+pub const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+/// A site with one finding (`clientCertMode: 'Optional'`, line 5, columns 4..30) and a
+/// safe fix.
+pub const APP_BICEP: &str = "\
+resource app 'Microsoft.Web/sites@2022-03-01' = {
+  name: 'internal-api'
+  properties: {
+    publicNetworkAccess: 'Disabled'
+    clientCertEnabled: true
+    clientCertMode: 'Optional'
+  }
+}
+";
+
+/// A server initialized with [`capabilities`]`(utf8)` and no options.
+pub fn started(utf8: bool) -> Client {
+    let mut c = Client::spawn();
+    c.initialize(capabilities(utf8), Value::Null);
+    c
+}
+
+/// The title of a code action.
+pub fn title(a: &Value) -> &str {
+    a["title"].as_str().unwrap_or_default()
+}
+
+/// The rule ids of `diags`, in order.
+pub fn codes(diags: &[Value]) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The `[[line, character], [line, character]]` range of a diagnostic or location.
+pub fn range_of(d: &Value) -> [[u32; 2]; 2] {
+    let r = &d["range"];
+    let p = |p: &Value| {
+        [
+            p["line"].as_u64().unwrap() as u32,
+            p["character"].as_u64().unwrap() as u32,
+        ]
+    };
+    [p(&r["start"]), p(&r["end"])]
+}
+
+/// A test-side model of an open document: its text and version, with edits sent as
+/// ranged changes (UTF-16 positions, as the session negotiated).
+pub struct Doc {
+    pub uri: String,
+    pub text: String,
+    pub version: i64,
+}
+
+impl Doc {
+    pub fn open(c: &mut Client, uri: &str, lang: &str, text: &str) -> Doc {
+        c.open(uri, lang, 1, text);
+        Doc {
+            uri: uri.to_owned(),
+            text: text.to_owned(),
+            version: 1,
+        }
+    }
+
+    /// Replaces the bytes `at` with `insert`, as one `didChange`.
+    pub fn edit(&mut self, c: &mut Client, at: std::ops::Range<usize>, insert: &str) {
+        let p = |b| {
+            let (l, ch) = position(&self.text, b, false);
+            [l as u32, ch as u32]
+        };
+        let range = [p(at.start), p(at.end)];
+        self.text.replace_range(at, insert);
+        self.version += 1;
+        c.change(&self.uri, self.version, range, insert);
+    }
+
+    /// Replaces the first `from` with `to`.
+    pub fn replace(&mut self, c: &mut Client, from: &str, to: &str) {
+        let at = self.text.find(from).expect("the text to replace is there");
+        self.edit(c, at..at + from.len(), to);
+    }
+
+    pub fn diagnostics(&self, c: &mut Client) -> Vec<Value> {
+        c.diagnostics(&self.uri, Some(self.version))
+    }
 }

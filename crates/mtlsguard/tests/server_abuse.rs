@@ -1,93 +1,31 @@
-//! The language server under abuse (README, "Hardening"). One session gets broken framing
-//! and malformed JSON-RPC, the analyzer's hostile inputs through `didOpen` and through
-//! `didChange`, 50 and 60 MB messages, a flood of 10,000 changes and 1,000 open documents.
-//! The server must answer or ignore each, keep its memory bounded, give the same results as
-//! a fresh open, and still answer a normal request at the end. Nothing the documents name
-//! is fetched or executed.
+//! The language server under abuse (README, "Hardening"), one server session per phase:
+//! broken framing and malformed JSON-RPC, a declared length beyond the limit, a flood of
+//! 10,000 changes, 1,000 open documents, documents that name things to fetch or run (the
+//! hostile documents are in `server_hostile_documents.rs`). In each, the server must answer
+//! or ignore every message, keep its memory bounded, give the same results as a fresh
+//! open, run no child process and still answer a normal request at the end. Nothing the
+//! documents name is fetched or executed.
 //!
-//! `cargo test -p mtlsguard-e2e --test server_abuse -- --nocapture` prints the timings and
+//! `cargo test -p mtlsguard --test server_abuse -- --nocapture` prints the timings and
 //! the server's peak RSS.
+
+mod common;
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mtlsguard_e2e::lsp::{Client, capabilities, lsp_range, offset, position};
+use common::abuse::{
+    APP, DEPTH, MIB, comparable, ends_well, peak_rss_kib, session, site_bicep, site_json,
+};
+use common::lsp::{Client, Doc, codes, lsp_range, offset, position};
 use serde_json::{Value, json};
-
-const SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
-const APP: &str = "app-service-client-cert";
-const MIB: usize = 1024 * 1024;
-/// Generous on purpose (the 50 and 60 MB messages alone need a few hundred MiB in flight):
-/// it fails when memory grows with what the client sends, as when every 50 MB document
-/// kept a parse tree of over a gigabyte.
-const PEAK_RSS_LIMIT_KIB: u64 = 2 * 1024 * 1024;
-const DEPTH: usize = 100_000;
-
-fn site_bicep(deep: &str) -> String {
-    format!(
-        "resource s 'Microsoft.Web/sites@2022-03-01' = {{\n  name: 'api'\n  properties: {{\n    publicNetworkAccess: 'Disabled'\n    clientCertEnabled: false\n    clientCertMode: 'Required'\n    deep: {deep}\n  }}\n}}\n"
-    )
-}
-
-fn site_json(deep: &str) -> String {
-    format!(
-        "{{\n  \"$schema\": \"{SCHEMA}\",\n  \"resources\": [\n    {{\n      \"type\": \"Microsoft.Web/sites\",\n      \"apiVersion\": \"2022-03-01\",\n      \"name\": \"api\",\n      \"properties\": {{\n        \"publicNetworkAccess\": \"Disabled\",\n        \"clientCertEnabled\": false,\n        \"clientCertMode\": \"Required\",\n        \"deep\": {deep}\n      }}\n    }}\n  ]\n}}\n"
-    )
-}
-
-fn codes(diags: &[Value]) -> Vec<String> {
-    diags
-        .iter()
-        .map(|d| d["code"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
 
 fn frame(body: &[u8]) -> Vec<u8> {
     let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
     out.extend_from_slice(body);
     out
-}
-
-/// A field of `/proc/<pid>/status` in KiB (`VmHWM` is the peak resident set).
-fn memory_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| {
-        l.strip_prefix(field)?
-            .strip_prefix(':')?
-            .trim()
-            .strip_suffix(" kB")?
-            .parse()
-            .ok()
-    })
-}
-
-fn peak_rss_kib(c: &Client) -> u64 {
-    let peak = memory_kib(c.pid(), "VmHWM");
-    assert!(
-        peak.is_some() || !cfg!(target_os = "linux"),
-        "no VmHWM in /proc"
-    );
-    peak.unwrap_or(0)
-}
-
-/// Processes whose parent is `pid` (Linux; empty elsewhere).
-fn children(pid: u32) -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|ppid| ppid.parse::<u32>().ok())
-                == Some(pid)
-        })
-        .collect()
 }
 
 fn not_open_params(uri: &str) -> Value {
@@ -120,75 +58,6 @@ fn answered_unreadable(c: &mut Client, code: i64, needle: &str) {
                 .as_str()
                 .is_some_and(|s| s.contains(needle))
     });
-}
-
-/// The diagnostics of `uri` in a form comparable across documents.
-fn comparable(diags: &[Value], uri: &str) -> String {
-    serde_json::to_string(diags).unwrap().replace(uri, "URI")
-}
-
-/// A syntax error says that a part was not analyzed (the parser's time budget ran out).
-fn not_analyzed(diags: &[Value]) -> bool {
-    diags.iter().any(|d| {
-        d["code"] == "syntax-error"
-            && d["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("not analyzed"))
-    })
-}
-
-/// The finding next to a hostile value is reported, or "not analyzed": never a silent pass.
-fn app_or_not_analyzed(diags: &[Value], what: &str) {
-    let app = diags.iter().filter(|d| d["code"] == APP).count();
-    assert!(app == 1 || not_analyzed(diags), "{what}: {diags:#?}");
-}
-
-fn too_large(diags: &[Value], what: &str) {
-    assert_eq!(codes(diags), ["file-error"], "{what}: {diags:#?}");
-    let message = diags[0]["message"].as_str().unwrap();
-    assert!(message.contains("too large"), "{what}: {message}");
-    assert_eq!(diags[0]["range"], lsp_range([[0, 0], [0, 0]]));
-}
-
-/// A test-side model of an open document: its text and version, with edits sent as
-/// ranged changes (UTF-16 positions, as the session negotiated).
-struct Doc {
-    uri: String,
-    text: String,
-    version: i64,
-}
-
-impl Doc {
-    fn open(c: &mut Client, uri: &str, lang: &str, text: &str) -> Doc {
-        c.open(uri, lang, 1, text);
-        Doc {
-            uri: uri.to_owned(),
-            text: text.to_owned(),
-            version: 1,
-        }
-    }
-
-    /// Replaces the bytes `at` with `insert`, as one `didChange`.
-    fn edit(&mut self, c: &mut Client, at: std::ops::Range<usize>, insert: &str) {
-        let p = |b| {
-            let (l, ch) = position(&self.text, b, false);
-            [l as u32, ch as u32]
-        };
-        let range = [p(at.start), p(at.end)];
-        self.text.replace_range(at, insert);
-        self.version += 1;
-        c.change(&self.uri, self.version, range, insert);
-    }
-
-    /// Replaces the first `from` with `to`.
-    fn replace(&mut self, c: &mut Client, from: &str, to: &str) {
-        let at = self.text.find(from).expect("the text to replace is there");
-        self.edit(c, at..at + from.len(), to);
-    }
-
-    fn diagnostics(&self, c: &mut Client) -> Vec<Value> {
-        c.diagnostics(&self.uri, Some(self.version))
-    }
 }
 
 /// Broken framing and malformed JSON-RPC: each gets its error (or is ignored) and the
@@ -353,273 +222,6 @@ fn malformed_messages(c: &mut Client) {
         })
         .count();
     assert_eq!(ignored, 8);
-}
-
-/// One hostile text, opened as a document and reached by `didChange` from a harmless one.
-struct Hostile {
-    name: &'static str,
-    lang: &'static str,
-    /// The harmless text the `didChange` path starts from.
-    base: String,
-    /// What replaces `from` in `base`.
-    from: &'static str,
-    to: String,
-    expect: Expect,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Expect {
-    /// Exactly the one app-service finding.
-    App,
-    /// The finding or "not analyzed" (how far the parser gets in its time budget depends on
-    /// the machine's load).
-    AppOrNotAnalyzed,
-    /// Whatever the result, both paths agree (as they must in every case).
-    Same,
-    TooLarge,
-}
-
-fn hostile_inputs() -> Vec<Hostile> {
-    let b = site_bicep("1");
-    let j = site_json("1");
-    let deep = |open: &str, close: &str| format!("{}1{}", open.repeat(DEPTH), close.repeat(DEPTH));
-    let line = "x".repeat(10 * MIB);
-    // 50 MB of comment lines after the template (the finding is in the first bytes).
-    let pad = |comment: &str| {
-        let l = format!("{comment} {}\n", "p".repeat(100));
-        l.repeat(50 * MIB / l.len() + 1)
-    };
-    let h = |name, lang, base: &String, from, to: String, expect| Hostile {
-        name,
-        lang,
-        base: base.clone(),
-        from,
-        to,
-        expect,
-    };
-    vec![
-        h(
-            "Bicep, 100,000 nested objects",
-            "bicep",
-            &b,
-            "deep: 1",
-            format!("deep: {}", deep("{ a: ", " }")),
-            Expect::AppOrNotAnalyzed,
-        ),
-        h(
-            "Bicep, 100,000 nested arrays",
-            "bicep",
-            &b,
-            "deep: 1",
-            format!("deep: {}", deep("[", "]")),
-            Expect::AppOrNotAnalyzed,
-        ),
-        h(
-            "Bicep, 100,000 unclosed parentheses",
-            "bicep",
-            &b,
-            "deep: 1",
-            format!("deep: {}", "(".repeat(DEPTH)),
-            Expect::Same,
-        ),
-        h(
-            "JSON, 100,000 nested objects",
-            "json",
-            &j,
-            "\"deep\": 1",
-            format!("\"deep\": {}", deep("{\"a\": ", "}")),
-            Expect::AppOrNotAnalyzed,
-        ),
-        h(
-            "JSON, 100,000 nested arrays",
-            "json",
-            &j,
-            "\"deep\": 1",
-            format!("\"deep\": {}", deep("[", "]")),
-            Expect::AppOrNotAnalyzed,
-        ),
-        h(
-            "JSON, 100,000 unclosed arrays",
-            "json",
-            &j,
-            "\"deep\": 1",
-            format!("\"deep\": {}", "[".repeat(DEPTH)),
-            Expect::Same,
-        ),
-        h(
-            "JSON, a 10 MB line",
-            "json",
-            &j,
-            "\"deep\": 1",
-            format!("\"deep\": \"{line}\""),
-            Expect::App,
-        ),
-        h(
-            "Bicep, a 10 MB line",
-            "bicep",
-            &b,
-            "deep: 1",
-            format!("deep: '{line}'"),
-            Expect::App,
-        ),
-        h(
-            "JSON, NUL bytes in a value",
-            "json",
-            &j,
-            "\"deep\": 1",
-            "\"deep\": \"a\0b\0\"".into(),
-            Expect::App,
-        ),
-        h(
-            "Bicep, NUL bytes",
-            "bicep",
-            &b,
-            "deep: 1",
-            "deep: 1\0\0".into(),
-            Expect::Same,
-        ),
-        h(
-            "Bicep, a BOM in the middle",
-            "bicep",
-            &b,
-            "clientCertEnabled",
-            "\u{feff}clientCertEnabled".into(),
-            Expect::Same,
-        ),
-        h(
-            "JSON, a BOM in the middle",
-            "json",
-            &j,
-            "\"clientCertEnabled\"",
-            "\u{feff}\"clientCertEnabled\"".into(),
-            Expect::Same,
-        ),
-        h(
-            "Bicep, 50 MB",
-            "bicep",
-            &b,
-            "deep: 1\n  }\n}\n",
-            format!("deep: 1\n  }}\n}}\n{}", pad("//")),
-            Expect::TooLarge,
-        ),
-        h(
-            "JSON, 50 MB",
-            "json",
-            &j,
-            "  ]\n}\n",
-            format!("  ]\n}}\n{}", pad("//")),
-            Expect::TooLarge,
-        ),
-    ]
-}
-
-/// Every hostile input through `didOpen` and through `didChange` (one ranged edit into a
-/// harmless document, then the edit undone).
-fn hostile_documents(c: &mut Client) {
-    for (i, h) in hostile_inputs().into_iter().enumerate() {
-        let started = Instant::now();
-        let text = h.base.replacen(h.from, &h.to, 1);
-        assert_ne!(text, h.base);
-        let ext = if h.lang == "bicep" { "bicep" } else { "json" };
-        let opened_uri = format!("file:///w/hostile-open-{i}.{ext}");
-        c.open(&opened_uri, h.lang, 2, &text);
-        let opened = c.diagnostics(&opened_uri, Some(2));
-        let open_time = started.elapsed();
-
-        let mut doc = Doc::open(
-            c,
-            &format!("file:///w/hostile-change-{i}.{ext}"),
-            h.lang,
-            &h.base,
-        );
-        assert_eq!(codes(&doc.diagnostics(c)), [APP], "{}: the base", h.name);
-        doc.replace(c, h.from, &h.to);
-        assert_eq!(doc.text, text);
-        let changed = doc.diagnostics(c);
-        match h.expect {
-            Expect::App => assert_eq!(codes(&opened), [APP], "{}", h.name),
-            Expect::AppOrNotAnalyzed => {
-                app_or_not_analyzed(&opened, h.name);
-                app_or_not_analyzed(&changed, h.name);
-            }
-            Expect::Same => {}
-            Expect::TooLarge => {
-                too_large(&opened, h.name);
-                // Fix-all, asked for by kind, must not try to parse it either.
-                let actions =
-                    c.code_actions(&opened_uri, [[0, 0], [0, 0]], Some(&["source.fixAll"]));
-                assert!(actions.is_empty(), "{}: {actions:#?}", h.name);
-                assert!(c.syntax_tree(&opened_uri).is_err(), "{}: no tree", h.name);
-            }
-        }
-        // Where the parser stopped in its time budget may differ between the two.
-        if !not_analyzed(&opened) && !not_analyzed(&changed) {
-            assert_eq!(
-                comparable(&changed, &doc.uri),
-                comparable(&opened, &opened_uri),
-                "{}: didChange and didOpen differ",
-                h.name
-            );
-        }
-        // Undone by an edit: back to the harmless document's one finding.
-        let at = doc.text.find(&h.to).unwrap();
-        doc.edit(c, at..at + h.to.len(), h.from);
-        assert_eq!(codes(&doc.diagnostics(c)), [APP], "{}: undone", h.name);
-        c.close(&opened_uri);
-        c.close(&doc.uri);
-        eprintln!(
-            "  {}: {:?}; open {:.2} s, open + change + undo {:.2} s, peak RSS so far {} MiB",
-            h.name,
-            codes(&opened),
-            open_time.as_secs_f64(),
-            started.elapsed().as_secs_f64(),
-            peak_rss_kib(c) / 1024
-        );
-    }
-
-    // Lone `\r` line endings: the finding on the right line, before and after an edit.
-    for (lang, text) in [("bicep", site_bicep("1")), ("json", site_json("1"))] {
-        let text = text.replace('\n', "\r");
-        let uri = format!("file:///w/lone-cr.{lang}");
-        let mut doc = Doc::open(c, &uri, lang, &text);
-        let line = |d: &Doc| {
-            let at = d.text.find("clientCertEnabled").unwrap();
-            position(&d.text, at, false).0
-        };
-        let diags = doc.diagnostics(c);
-        assert_eq!(codes(&diags), [APP], "{lang}");
-        let first = line(&doc);
-        assert_eq!(diags[0]["range"]["start"]["line"], first, "{lang}");
-        doc.edit(c, 0..0, "\r\r");
-        let diags = doc.diagnostics(c);
-        assert_eq!(line(&doc), first + 2, "{lang}");
-        assert_eq!(diags[0]["range"]["start"]["line"], first + 2, "{lang}");
-        c.close(&uri);
-    }
-
-    // A 60 MB message: a full-text change, then back.
-    let uri = "file:///w/huge-change.bicep";
-    let mut doc = Doc::open(c, uri, "bicep", &site_bicep("1"));
-    assert_eq!(codes(&doc.diagnostics(c)), [APP]);
-    let started = Instant::now();
-    let huge = format!(
-        "{}{}",
-        site_bicep("1"),
-        "// sixty megabytes\n".repeat(60 * MIB / 19)
-    );
-    doc.version += 1;
-    c.change_full(uri, doc.version, &huge);
-    too_large(&doc.diagnostics(c), "a 60 MB change");
-    let huge_time = started.elapsed();
-    doc.version += 1;
-    c.change_full(uri, doc.version, &site_bicep("1"));
-    assert_eq!(codes(&doc.diagnostics(c)), [APP]);
-    eprintln!(
-        "  a 60 MB didChange: {:.2} s, peak RSS {} MiB",
-        huge_time.as_secs_f64(),
-        peak_rss_kib(c) / 1024
-    );
-    c.close(uri);
 }
 
 /// A small deterministic generator.
@@ -841,91 +443,59 @@ fn nothing_fetched_or_run(c: &mut Client, listener: &TcpListener, marker: &Path)
 }
 
 #[test]
-fn server_under_abuse() {
-    let total = Instant::now();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
-    listener.set_nonblocking(true).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let marker = tmp.path().canonicalize().unwrap().join("executed");
-
-    let mut c = Client::spawn();
-    c.initialize(capabilities(false), Value::Null);
-    let baseline = peak_rss_kib(&c);
-
-    let t = Instant::now();
+fn malformed_json_rpc_and_framing() {
+    let started = Instant::now();
+    let mut c = session();
     malformed_messages(&mut c);
-    eprintln!(
-        "malformed JSON-RPC and framing: {:.2} s",
-        t.elapsed().as_secs_f64()
-    );
+    ends_well(c, "malformed JSON-RPC and framing", started);
+}
 
-    let t = Instant::now();
-    eprintln!("hostile documents (didOpen and didChange):");
-    hostile_documents(&mut c);
-    eprintln!("hostile documents: {:.2} s", t.elapsed().as_secs_f64());
-
+#[test]
+fn ten_thousand_changes_without_waiting() {
+    let started = Instant::now();
+    let mut c = session();
     let flood_time = flood(&mut c);
     eprintln!(
         "10,000 didChange without waiting, to the final diagnostics: {:.2} s",
         flood_time.as_secs_f64()
     );
+    ends_well(c, "10,000 changes", started);
+}
 
+#[test]
+fn thousand_documents_opened_without_waiting() {
+    let started = Instant::now();
+    let mut c = session();
     let docs_time = thousand_documents(&mut c);
     eprintln!(
         "1,000 documents opened, all diagnostics received: {:.2} s",
         docs_time.as_secs_f64()
     );
+    ends_well(c, "1,000 documents", started);
+}
 
+#[test]
+fn nothing_a_document_names_is_fetched_or_run() {
+    let started = Instant::now();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+    listener.set_nonblocking(true).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = tmp.path().canonicalize().unwrap().join("executed");
+    let mut c = session();
     let uris = nothing_fetched_or_run(&mut c, &listener, &marker);
-
-    // At the end, a normal request gets its normal answer.
-    let uri = "file:///w/final.bicep";
-    c.open(uri, "bicep", 1, &site_bicep("1"));
-    let diags = c.diagnostics(uri, Some(1));
-    assert_eq!(codes(&diags), [APP]);
-    let r = &diags[0]["range"];
-    let range = |p: &Value| {
-        [
-            p["line"].as_u64().unwrap() as u32,
-            p["character"].as_u64().unwrap() as u32,
-        ]
-    };
-    let actions = c.code_actions(
-        uri,
-        [range(&r["start"]), range(&r["end"])],
-        Some(&["quickfix"]),
-    );
-    assert!(
-        actions
-            .iter()
-            .any(|a| a["title"] == "Set clientCertEnabled to true"),
-        "{actions:#?}"
-    );
-
-    let peak = peak_rss_kib(&c);
-    assert!(children(c.pid()).is_empty(), "{:?}", children(c.pid()));
-    assert!(c.is_running());
-    assert!(c.shutdown().success());
+    ends_well(c, "documents naming modules and scripts", started);
     match listener.accept() {
         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
         other => panic!("the server connected to {uris:?}'s addresses: {other:?}"),
     }
     assert!(!marker.exists(), "a script of {uris:?} ran");
-    eprintln!(
-        "peak RSS {} MiB (after initialize: {} MiB); whole session {:.1} s",
-        peak / 1024,
-        baseline / 1024,
-        total.elapsed().as_secs_f64()
-    );
-    assert!(peak < PEAK_RSS_LIMIT_KIB, "peak RSS {peak} KiB");
 }
 
 /// A declared length beyond the server's limit is answered at once and skipped unread:
 /// memory stays flat while the client streams the "body", and the server ends at EOF.
 #[test]
 fn content_length_beyond_the_limit() {
-    let mut c = Client::spawn();
-    c.initialize(capabilities(false), Value::Null);
+    let mut c = session();
     c.send_raw(b"Content-Length: 99999999999\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1}");
     answered_unreadable(&mut c, -32600, "99999999999-byte message is too large");
     let before = peak_rss_kib(&c);
