@@ -3,6 +3,7 @@
 use crate::finding::{Finding, Level, NOT_ANALYZED, SYNTAX_ERROR, Settings};
 use crate::fix::apply_edits;
 use crate::incremental::Analyzer;
+use crate::rules::Outcome;
 use crate::syntax;
 use crate::syntax::{Document, Language, Parsed, parse};
 
@@ -46,16 +47,27 @@ pub fn not_analyzed(text: &str, settings: &Settings) -> Vec<Finding> {
 /// Convenience for one-shot callers (the CLI, tests): parse and analyze `text`.
 /// Fixes are only offered where they keep the text's syntax (see [`keep_clean_fixes`]).
 pub fn analyze_text(language: Language, text: &str, settings: &Settings) -> Vec<Finding> {
+    analyze_text_with_outcomes(language, text, settings).0
+}
+
+/// [`analyze_text`], and how each rule's check of each resource ended (what
+/// `check --statistics` counts), from the same analysis.
+pub fn analyze_text_with_outcomes(
+    language: Language,
+    text: &str,
+    settings: &Settings,
+) -> (Vec<Finding>, Vec<(&'static str, Outcome)>) {
     let OneShot {
         errors,
         broken,
         mut findings,
+        outcomes,
     } = one_shot(language, text, Some(settings));
     if broken && findings.iter().any(|f| f.fix.is_some()) {
         let all = findings.clone();
         drop_unclean_fixes(language, text, settings, (errors, &all), &mut findings);
     }
-    findings
+    (findings, outcomes)
 }
 
 /// How many syntax errors `text` has, whatever the level of `syntax-error` and any
@@ -72,6 +84,7 @@ struct OneShot {
     broken: bool,
     /// The findings, with settings given (fixes unchecked).
     findings: Vec<Finding>,
+    outcomes: Vec<(&'static str, Outcome)>,
 }
 
 fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> OneShot {
@@ -80,13 +93,19 @@ fn one_shot(language: Language, text: &str, settings: Option<&Settings>) -> OneS
             errors: 1,
             broken: true,
             findings: settings.map(|s| not_analyzed(text, s)).unwrap_or_default(),
+            outcomes: Vec::new(),
         };
     };
     let doc = Document::new(language, text, &tree);
+    let mut analyzer = Analyzer::new();
+    let findings = settings
+        .map(|s| analyzer.analyze(&doc, s))
+        .unwrap_or_default();
     OneShot {
         errors: syntax::errors(&doc, Level::Info).len(),
         broken: tree.root_node().has_error(),
-        findings: settings.map(|s| analyze(&doc, s)).unwrap_or_default(),
+        findings,
+        outcomes: analyzer.last_outcomes().to_vec(),
     }
 }
 

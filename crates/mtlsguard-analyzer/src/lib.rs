@@ -18,9 +18,10 @@ mod syntax;
 mod text;
 
 pub use check::{
-    analyze, analyze_text, declared_resource_starts, keep_clean_fixes, not_analyzed,
-    syntax_error_count,
+    analyze, analyze_text, analyze_text_with_outcomes, declared_resource_starts, keep_clean_fixes,
+    not_analyzed, syntax_error_count,
 };
+pub use eval::Why;
 pub use finding::{
     DEFAULT_MAX_FILE_SIZE, Edit, FILE_ERROR, Finding, Fix, Level, NOT_ANALYZED, Related,
     SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION,
@@ -28,7 +29,7 @@ pub use finding::{
 pub use fix::{FixRun, MAX_FIX_ROUNDS, apply_edits, fix_all, fix_plan, fix_until_stable};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
-pub use rules::{RULES, RuleMeta, rule};
+pub use rules::{Outcome, RULES, RuleMeta, rule};
 pub use suppress::suppression_edit;
 pub use syntax::syntax_tree_dump;
 pub use syntax::{

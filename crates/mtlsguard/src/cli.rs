@@ -10,6 +10,7 @@ mod files;
 mod fix;
 mod output;
 mod process;
+mod statistics;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -64,6 +65,11 @@ pub struct CheckArgs {
     /// Never print colors (NO_COLOR is honored too; colors are only used on a terminal).
     #[arg(long)]
     pub no_color: bool,
+    /// After the findings, print per rule how many resources were seen, out of scope,
+    /// decided and undecided, with the reasons for the undecided ones (to stderr, so
+    /// the findings' format is unchanged).
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub statistics: bool,
     /// Analyze files on this many threads [default: one per core].
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<std::num::NonZeroUsize>,
@@ -245,6 +251,10 @@ pub fn check(args: CheckArgs) -> ExitCode {
         OutputFormat::Github => output::github(&reports),
     };
     print_stdout(&rendered);
+    if args.statistics {
+        let table = statistics::render(reports.iter().map(|r| r.outcomes.as_slice()));
+        let _ = write!(anstream::stderr(), "{table}");
+    }
 
     if !io_errors.is_empty() {
         ExitCode::from(2)

@@ -11,6 +11,10 @@
 //! [rules]
 //! app-service-client-cert = "error"   # off | info | warning | error
 //! unused-suppression = "off"
+//!
+//! # Rule options (each documented on its rule's page).
+//! [options.data-factory-client-cert]
+//! managed-identity = "report"   # ignore (default) | report
 //! ```
 //!
 //! Unknown keys, unknown rule ids, bad levels and TOML syntax errors are all errors
@@ -141,7 +145,17 @@ struct RawConfig {
     #[serde(default)]
     exclude: Vec<toml::Spanned<String>>,
     max_file_size: Option<toml::Spanned<i64>>,
+    #[serde(default)]
+    options:
+        BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
 }
+
+/// The rule options there are: (rule, option, values; the first is the default).
+const OPTIONS: &[(&str, &str, &[&str])] = &[(
+    "data-factory-client-cert",
+    "managed-identity",
+    &["ignore", "report"],
+)];
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -225,6 +239,39 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ));
         };
         settings.set_level(id.get_ref(), lvl);
+    }
+
+    for (rule, opts) in &raw.options {
+        for (name, value) in opts {
+            let key = Some(format!("options.{}.{}", rule.get_ref(), name.get_ref()));
+            let Some((_, _, values)) = OPTIONS
+                .iter()
+                .find(|(r, o, _)| r == rule.get_ref() && o == name.get_ref())
+            else {
+                let known: Vec<String> = OPTIONS
+                    .iter()
+                    .map(|(r, o, _)| format!("options.{r}.{o}"))
+                    .collect();
+                return Err(at(
+                    name.span(),
+                    key,
+                    format!("unknown rule option; known options: {}", known.join(", ")),
+                ));
+            };
+            if !values.contains(&value.get_ref().as_str()) {
+                let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                return Err(at(
+                    value.span(),
+                    key,
+                    format!(
+                        "invalid value \"{}\"; expected one of {}",
+                        value.get_ref(),
+                        quoted.join(", ")
+                    ),
+                ));
+            }
+            settings.report_managed_identity = value.get_ref() == "report";
+        }
     }
 
     let mut builder = GlobSetBuilder::new();
@@ -439,6 +486,31 @@ mod tests {
         assert!(!c.is_excluded(Path::new("/p/out/sub/a.json")));
         assert!(!c.is_excluded(Path::new("/p/a/out/a.json")));
         assert!(!c.is_excluded(Path::new("/p/main.bicep")));
+    }
+
+    #[test]
+    fn rule_options() {
+        let path = Path::new("/p/mtlsguard.toml");
+        let c = parse(
+            "[options.data-factory-client-cert]\nmanaged-identity = \"report\"\n",
+            path,
+        )
+        .unwrap();
+        assert!(c.settings.report_managed_identity);
+        let c = parse(
+            "[options.data-factory-client-cert]\nmanaged-identity = \"ignore\"\n",
+            path,
+        )
+        .unwrap();
+        assert!(!c.settings.report_managed_identity);
+        assert_eq!(
+            err("[options.data-factory-client-cert]\nmanaged-identity = \"always\"\n"),
+            "/p/mtlsguard.toml:2:20: key `options.data-factory-client-cert.managed-identity`: invalid value \"always\"; expected one of \"ignore\", \"report\""
+        );
+        assert_eq!(
+            err("[options.apim-client-cert]\nstrict = \"yes\"\n"),
+            "/p/mtlsguard.toml:2:1: key `options.apim-client-cert.strict`: unknown rule option; known options: options.data-factory-client-cert.managed-identity"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, analyze_text,
-    fix_until_stable, is_arm_template,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome,
+    analyze_text_with_outcomes, fix_until_stable, is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -52,6 +52,8 @@ pub struct Report {
     /// the file could not be decoded or has no findings.
     pub source: Option<Source>,
     pub findings: Vec<Finding>,
+    /// How each rule's check of each resource ended (`--statistics`; check mode only).
+    pub outcomes: Vec<(&'static str, Outcome)>,
     /// The fixes applied (or, with `--diff`, that would be): (rule, title).
     pub fixed: Vec<(&'static str, String)>,
     /// `--fix` wrote the file.
@@ -69,6 +71,7 @@ impl Report {
             display: job.display.clone(),
             source: None,
             findings: Vec::new(),
+            outcomes: Vec::new(),
             fixed: Vec::new(),
             written: false,
             diff: None,
@@ -168,7 +171,8 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
 
     let settings = &job.config.settings;
     if opts.mode == Mode::Check {
-        report.findings = analyze_text(job.language, text, settings);
+        (report.findings, report.outcomes) =
+            analyze_text_with_outcomes(job.language, text, settings);
         report.source = Some(Source::new(text.to_owned(), bom));
         return Some(report);
     }
