@@ -24,7 +24,7 @@ else
   echo "seed.sh: $shared not found; seeding from fixtures and examples only" >&2
 fi
 
-for target in analyze_bytes mutate_templates incremental_edits fixes; do
+for target in analyze_bytes mutate_templates incremental_edits fixes evaluate; do
   mkdir -p "$here/corpus/$target"
 done
 n=0
@@ -44,4 +44,22 @@ for f in "${files[@]}"; do
   esac
   n=$((n + 1))
 done
-echo "seed.sh: $n seed files per target in $here/corpus/"
+# evaluate: expressions, one per seed (the target places them in templates itself).
+i=0
+while IFS= read -r expr; do
+  printf '%s' "$expr" > "$here/corpus/evaluate/expr$i"
+  i=$((i + 1))
+done <<'EXPRS'
+enable ? 'Enabled' : 'Disabled'
+!empty(p) ? p : (!empty([1]) ? 'Disabled' : null)
+union({ a: 1 }, p, { clientCertEnabled: false })
+{ publicNetworkAccess: 'Disabled', ...p, x: [for i in range(0, 3): i] }
+[1, ...[2, ...[3]]]
+'${'${'a'}'}b'
+p.?a[?0].b!
+coalesce(null, tryGet(p, 'a', 'b'), 'x') =~ 'X'
+length(concat(b, b)) > 2 && toLower('A') == 'a' || int('1') % 2 != 0
+json('{"a": [true, null, 1]}').a[0]
+if(equals(parameters('x'), 'a'), createObject('k', variables('a')), createArray())
+EXPRS
+echo "seed.sh: $n seed files per target in $here/corpus/, $i expressions for evaluate"

@@ -253,6 +253,42 @@ pub(super) fn call<'m>(
             }
             _ => None,
         }),
+        // ARM's form of Bicep's `.?` / `[?`: a missing key or index is null.
+        "tryget" => match vals.split_first() {
+            Some((base, keys)) if !keys.is_empty() => {
+                let mut cur = base.clone();
+                for key in keys {
+                    cur = match (&cur.kind, &key.kind) {
+                        (Kind::Unknown(_), _) => return cur,
+                        (_, Kind::Unknown(_)) => return key.clone(),
+                        (Kind::Null, _) => return Val::computed(Kind::Null).also_via(&[&cur]),
+                        (Kind::Object(o), Kind::Str(k)) => {
+                            let found =
+                                o.entries.iter().rev().find(|e| *e.key == **k).or_else(|| {
+                                    o.entries
+                                        .iter()
+                                        .rev()
+                                        .find(|e| e.key.eq_ignore_ascii_case(k))
+                                });
+                            match (found, &o.open) {
+                                (Some(e), _) => e.val.clone().through(&cur.via),
+                                (None, Some(w)) => return Val::unknown(w.clone()),
+                                (None, None) => return Val::computed(Kind::Null).also_via(&[&cur]),
+                            }
+                        }
+                        (Kind::Array(a), Kind::Int(i)) => {
+                            match usize::try_from(*i).ok().and_then(|i| a.get(i)) {
+                                Some(x) => x.clone().through(&cur.via),
+                                None => return Val::computed(Kind::Null).also_via(&[&cur]),
+                            }
+                        }
+                        _ => return Val::unknown(Why::Fails),
+                    };
+                }
+                cur
+            }
+            _ => Val::unknown(Why::Fails),
+        },
         "true" if args.is_empty() => Val::computed(Kind::Bool(true)),
         "false" if args.is_empty() => Val::computed(Kind::Bool(false)),
         "null" if args.is_empty() => Val::computed(Kind::Null),
@@ -446,6 +482,11 @@ pub(super) fn binary<'m>(op: BinaryOp, l: Val<'m>, r: Val<'m>) -> Val<'m> {
             Kind::Null => super::computed_from(r.clone(), &r).also_via(&[&l]),
             _ => l,
         };
+    }
+    // A known operand of the wrong type fails whatever the other one is.
+    let not_bool = |v: &Val<'m>| v.is_known_kind() && v.as_bool().is_none();
+    if matches!(op, And | Or) && (not_bool(&l) || not_bool(&r)) {
+        return Val::unknown(Why::Fails);
     }
     if let Some(w) = l.why().or(r.why()) {
         // `x && false` is false and `x || true` true whatever `x` is.

@@ -120,6 +120,9 @@ fn functions() {
         ("or(false, true)", "true"),
         ("equals('a', 'a')", "true"),
         ("resourceId('A/b', 'n')", "non-empty string"),
+        ("tryGet({ a: { b: 1 } }, 'a', 'b')", "1"),
+        ("tryGet({ a: 1 }, 'x')", "null"),
+        ("tryGet([1], 3)", "null"),
         ("empty(resourceId('A/b', 'n'))", "false"),
     ] {
         assert_eq!(bicep(&format!("var out = {expr}\n")), want, "{expr}");
@@ -267,4 +270,159 @@ fn values_remember_where_they_were_written() {
     let v = ev.eval(&def.value, 0, &[]);
     assert!(v.written.is_none());
     assert_eq!(v.via.len(), 1);
+}
+
+/// Evaluates the variable `out` of an ARM template with `params` (JSON members).
+fn arm(params: &str, expr: &str) -> String {
+    let src = format!(
+        "{{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"parameters\": {{{params}}}, \"variables\": {{\"out\": \"[{expr}]\"}}, \"resources\": []}}"
+    );
+    let tree = parse(Language::Json, &src, None)
+        .into_tree()
+        .expect("parsed");
+    let doc = Document::new(Language::Json, &src, &tree);
+    let model = lower(&doc);
+    let def = &model.scopes[0]
+        .vars
+        .iter()
+        .find(|(n, _)| n == "out")
+        .expect("a variable named out")
+        .1;
+    render(&Eval::new(&model).eval(&def.value, 0, &[]))
+}
+
+#[test]
+fn arm_functions() {
+    let params = r#""on": {"type": "bool", "defaultValue": true}, "o": {"type": "object", "defaultValue": {"a": {"b": "c"}}}, "none": {"type": "string"}"#;
+    for (expr, want) in [
+        ("if(parameters('on'), 'a', 'b')", "'a'"),
+        ("If(not(parameters('ON')), 'a', 'b')", "'b'"),
+        ("and(true(), false())", "false"),
+        ("or(false(), true())", "true"),
+        ("equals(parameters('o').a.b, 'c')", "true"),
+        ("parameters('o')['a']['b']", "'c'"),
+        ("parameters('o').?x", "null"),
+        ("empty(parameters('o'))", "false"),
+        ("contains(parameters('o'), 'A')", "true"),
+        ("coalesce(null(), 1)", "1"),
+        (
+            "union(parameters('o'), createObject('z', 1))",
+            "{a: {b: 'c'}, z: 1}",
+        ),
+        ("concat('a', 'b', 'c')", "'abc'"),
+        ("toLower('X')", "'x'"),
+        ("toUpper('x')", "'X'"),
+        ("string(5)", "'5'"),
+        ("bool('false')", "false"),
+        ("int('7')", "7"),
+        ("json('[1, \\\"x\\\"]')", "[1, 'x']"),
+        ("length(createArray(1, 2, 3))", "3"),
+        ("first(createArray('p', 'q'))", "'p'"),
+        ("last(createArray('p', 'q'))", "'q'"),
+        ("items(createObject('k', 'v'))", "[{key: 'k', value: 'v'}]"),
+        ("tryGet(parameters('o'), 'a', 'b')", "'c'"),
+        (
+            "variables('missing')",
+            "unknown: a name defined outside the file",
+        ),
+        (
+            "parameters('none')",
+            "unknown: value from a param without default",
+        ),
+        (
+            "reference('x').y",
+            "unknown: function reference() is not evaluated",
+        ),
+        ("not(empty(resourceId('A/b', 'n')))", "true"),
+        ("'it''s'", "'it's'"),
+    ] {
+        assert_eq!(arm(params, expr), want, "{expr}");
+    }
+}
+
+/// An expression in both languages' syntax.
+#[derive(Debug, Clone)]
+struct Both {
+    bicep: String,
+    arm: String,
+}
+
+fn both(bicep: String, arm: String) -> Both {
+    Both { bicep, arm }
+}
+
+fn expr_strategy() -> impl proptest::strategy::Strategy<Value = Both> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        (-50i64..50).prop_map(|i| both(i.to_string(), i.to_string())),
+        "[a-cA-C]{0,3}".prop_map(|s| both(format!("'{s}'"), format!("'{s}'"))),
+        any::<bool>().prop_map(|b| both(b.to_string(), format!("{b}()"))),
+        Just(both("null".into(), "null()".into())),
+        Just(both("p".into(), "parameters('p')".into())),
+    ];
+    leaf.prop_recursive(4, 32, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| both(
+                format!("({} ? {} : {})", c.bicep, a.bicep, b.bicep),
+                format!("if({}, {}, {})", c.arm, a.arm, b.arm)
+            )),
+            inner
+                .clone()
+                .prop_map(|a| both(format!("!({})", a.bicep), format!("not({})", a.arm))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("({} && {})", a.bicep, b.bicep),
+                format!("and({}, {})", a.arm, b.arm)
+            )),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("({} == {})", a.bicep, b.bicep),
+                format!("equals({}, {})", a.arm, b.arm)
+            )),
+            inner
+                .clone()
+                .prop_map(|a| both(format!("empty({})", a.bicep), format!("empty({})", a.arm))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("concat({}, {})", a.bicep, b.bicep),
+                format!("concat({}, {})", a.arm, b.arm)
+            )),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("[{}, {}]", a.bicep, b.bicep),
+                format!("createArray({}, {})", a.arm, b.arm)
+            )),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("union({{ k: {} }}, {{ j: {} }})", a.bicep, b.bicep),
+                format!(
+                    "union(createObject('k', {}), createObject('j', {}))",
+                    a.arm, b.arm
+                )
+            )),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| both(
+                format!("coalesce({}, {})", a.bicep, b.bicep),
+                format!("coalesce({}, {})", a.arm, b.arm)
+            )),
+            inner
+                .clone()
+                .prop_map(|a| both(format!("length({})", a.bicep), format!("length({})", a.arm))),
+            inner.prop_map(|a| both(
+                format!("toLower({})", a.bicep),
+                format!("toLower({})", a.arm)
+            )),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. Default::default() })]
+
+    /// Bicep and ARM evaluate the same expression alike, known or unknown: one
+    /// evaluator behind two syntaxes.
+    #[test]
+    fn bicep_and_arm_agree(e in expr_strategy(), p in proptest::option::of(proptest::bool::ANY)) {
+        let (bicep_param, arm_param) = match p {
+            Some(b) => (format!("param p bool = {b}\n"), format!(r#""p": {{"type": "bool", "defaultValue": {b}}}"#)),
+            None => ("param p bool\n".to_owned(), r#""p": {"type": "bool"}"#.to_owned()),
+        };
+        let b = bicep(&format!("{bicep_param}var out = {}\n", e.bicep));
+        let a = arm(&arm_param, &e.arm);
+        proptest::prop_assert_eq!(b, a, "bicep: {}\narm: {}", e.bicep, e.arm);
+    }
 }

@@ -148,6 +148,11 @@ impl<'m> Val<'m> {
         }
     }
 
+    /// Known (not [`Kind::Unknown`]).
+    pub fn is_known_kind(&self) -> bool {
+        !matches!(self.kind, Kind::Unknown(_))
+    }
+
     pub fn why(&self) -> Option<&Why> {
         match &self.kind {
             Kind::Unknown(w) => Some(w),

@@ -226,9 +226,12 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         }
     }
 
-    /// `get` for a value the rule needs: unknown records the check as undecided.
+    /// `get` for a value the rule needs: unknown records the check as undecided. A
+    /// `null` value is no value: the resource provider sees the property as not set
+    /// (AVM writes `ingress: disableIngress ? null : {...}`).
     pub fn need(&mut self, parent: &Field<'m>, key: &str) -> Option<Option<Field<'m>>> {
         match self.get(parent, key) {
+            Got::Value(f) if matches!(f.val.kind, Kind::Null) => Some(None),
             Got::Value(f) => Some(Some(f)),
             Got::Missing => Some(None),
             Got::Unknown(w) => {
@@ -462,7 +465,13 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             });
         let mut related = self.related(Some(&deepest));
         related.extend(twin.clone());
-        let insert = if twin.is_some() { None } else { insert };
+        // A key set to `null` is there: inserting beside it would write it twice.
+        let present = !matches!(obj.lookup(want), Lookup::Missing);
+        let insert = if twin.is_some() || present {
+            None
+        } else {
+            insert
+        };
         let fix = insert.and_then(|leaf| {
             let literal = obj.literal?;
             let new = NewValue::nest(&path[depth..], leaf.clone());
