@@ -16,6 +16,35 @@ pub const FILE_ERROR: &str = "file-error";
 pub const NOT_ANALYZED: &str =
     "syntax error: too deeply nested or too broken to parse in time; this part was not analyzed";
 
+/// In a message as the rules make it, `LINE_OF k LINE_OF` stands for `line N`, N the
+/// line of the finding's related location `k`: written when the findings are final,
+/// since incremental analysis reuses findings after edits that move that location.
+pub(crate) const LINE_OF: char = '\u{0}';
+
+/// Writes the lines [`LINE_OF`] stands for, as editors count lines (`\r\n`, `\n` and a
+/// lone `\r` each end one).
+pub(crate) fn write_lines(text: &str, f: &mut Finding) {
+    if !f.message.contains(LINE_OF) {
+        return;
+    }
+    let mut out = String::with_capacity(f.message.len());
+    let mut parts = f.message.split(LINE_OF);
+    out.push_str(parts.next().unwrap_or(""));
+    while let (Some(k), Some(rest)) = (parts.next(), parts.next()) {
+        if let Some(r) = k.parse::<usize>().ok().and_then(|k| f.related.get(k)) {
+            let upto = &text.as_bytes()[..r.range.start.min(text.len())];
+            let breaks = upto
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && upto.get(i + 1) != Some(&b'\n')))
+                .count();
+            out.push_str(&format!("line {}", breaks + 1));
+        }
+        out.push_str(rest);
+    }
+    f.message = out;
+}
+
 /// Default size limit of an analyzed file (spec section 1).
 pub const DEFAULT_MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 

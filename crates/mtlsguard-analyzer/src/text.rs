@@ -58,10 +58,11 @@ pub(crate) fn line_break(text: &str) -> &'static str {
     }
 }
 
-/// Where the `//` or `/*` comment starting at `i` ends: at the `\n` closing a line
-/// comment, after the `*/` of a block comment, or at the end of the text when it is
-/// unclosed. `None` when no comment starts at `i`. (Both languages share this comment
-/// syntax; text scanners that must not look inside comments use it.)
+/// Where the `//` or `/*` comment starting at `i` ends: at the line break (`\n` or
+/// `\r`, as the Bicep grammar and LSP end lines) closing a line comment, after the `*/`
+/// of a block comment, or at the end of the text when it is unclosed. `None` when no
+/// comment starts at `i`. Both languages share this comment syntax: this is the one
+/// comment scanner of the code that reads source text directly.
 pub(crate) fn comment_end(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'/') {
         return None;
@@ -70,7 +71,7 @@ pub(crate) fn comment_end(b: &[u8], i: usize) -> Option<usize> {
         b'/' => Some(
             b[i..]
                 .iter()
-                .position(|&c| c == b'\n')
+                .position(|&c| c == b'\n' || c == b'\r')
                 .map_or(b.len(), |n| i + n),
         ),
         b'*' => Some(
@@ -83,9 +84,70 @@ pub(crate) fn comment_end(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The first offset in `from..limit` that is neither blank nor inside a comment
+/// (`limit` when there is none), and whether every comment on the way closed before
+/// `limit`.
+pub(crate) fn skip_trivia(text: &str, mut from: usize, limit: usize) -> (usize, bool) {
+    let b = &text.as_bytes()[..limit.min(text.len())];
+    while from < b.len() {
+        if b[from].is_ascii_whitespace() {
+            from += 1;
+        } else if let Some(end) = comment_end(text.as_bytes(), from) {
+            if end > b.len() || !closed(b, from, end) {
+                return (b.len(), false);
+            }
+            from = end;
+        } else {
+            break;
+        }
+    }
+    (from.min(b.len()), true)
+}
+
+/// Whether the comment `b[start..end]` (from [`comment_end`]) is closed: a line comment
+/// always is; a block comment when it ends with its own `*/`.
+fn closed(b: &[u8], start: usize, end: usize) -> bool {
+    b[start + 1] == b'/' || end >= start + 4 && b[..end].ends_with(b"*/")
+}
+
+/// True when only blanks and comments stand between `from` and `to`.
+pub(crate) fn only_trivia(text: &str, from: usize, to: usize) -> bool {
+    from <= to && skip_trivia(text, from, to) == (to.min(text.len()), true)
+}
+
+/// True when a block comment opens in `segment` and does not close in it.
+pub(crate) fn opens_block_comment(segment: &str) -> bool {
+    let b = segment.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match comment_end(b, i) {
+            Some(end) if !closed(b, i, end) => return true,
+            Some(end) => i = end,
+            None => i += 1,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
-    use super::comment_end;
+    use super::{comment_end, only_trivia, opens_block_comment, skip_trivia};
+
+    #[test]
+    fn trivia() {
+        let t = "  // a\r  /* b */ x /* open";
+        assert_eq!(skip_trivia(t, 0, t.len()), (t.find('x').unwrap(), true));
+        assert!(only_trivia(t, 0, t.find('x').unwrap()));
+        assert!(!only_trivia(t, 0, t.len()));
+        // An unclosed block comment is not trivia that ends: nothing is known after it.
+        let x = t.find('x').unwrap() + 1;
+        assert_eq!(skip_trivia(t, x, t.len()), (t.len(), false));
+        assert!(!only_trivia(t, x, t.len()));
+        assert!(only_trivia("", 0, 0));
+        assert!(opens_block_comment(", /* a"));
+        assert!(!opens_block_comment(", /* a */ // b"));
+        assert!(!opens_block_comment(""));
+    }
 
     #[test]
     fn comment_ends() {

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use crate::model::Object;
 use crate::syntax::{Document, Language};
+use crate::text::{only_trivia, opens_block_comment, skip_trivia};
 use crate::{Edit, Finding};
 
 /// A value a fix writes.
@@ -157,25 +158,6 @@ fn line_indent(text: &str, at: usize) -> &str {
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
-/// True when only blanks and comments stand between `from` and `to`.
-fn only_trivia(text: &str, from: usize, to: usize) -> bool {
-    let seg = text.get(from..to).unwrap_or("");
-    let mut rest = seg.trim_start();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.find('\n').map_or("", |i| &r[i..]).trim_start();
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = r[i + 2..].trim_start(),
-                None => return false,
-            }
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
 /// Inserts `key: value` as the last property of `obj`, indented like its siblings.
 pub(crate) fn insert_property(
     doc: &Document<'_>,
@@ -247,7 +229,7 @@ fn insert_edits(
     // A trailing comma after the last property (JSON tolerates them; keep the style),
     // possibly after a comment: `"a": 1 /* why */,`.
     let after_last = last.range.end;
-    let comma_at = skip_trivia(text, after_last, close);
+    let (comma_at, _) = skip_trivia(text, after_last, close);
     let trailing_comma = text.as_bytes().get(comma_at) == Some(&b',') && comma_at < close;
     let after_comma = comma_at + 1;
     if single_line {
@@ -282,7 +264,7 @@ fn insert_edits(
     // A block comment that opens on this line and closes on a later one: the end of the
     // line is inside it, so insert right after the property instead.
     let rest = &text[right_after..end_of_line.max(right_after)];
-    let open_comment = rest.find("/*").is_some_and(|i| !rest[i..].contains("*/"));
+    let open_comment = opens_block_comment(rest);
     let at = if close < end_of_line || open_comment {
         // The closing brace shares the last property's line: insert right after it.
         right_after
@@ -319,24 +301,6 @@ fn insert_edits(
         new_text,
     });
     edits
-}
-
-/// The first offset at or after `from` (and before `limit`) that is neither blank nor
-/// inside a comment.
-fn skip_trivia(text: &str, mut from: usize, limit: usize) -> usize {
-    while from < limit {
-        let rest = &text[from..limit];
-        let trimmed = rest.trim_start();
-        from += rest.len() - trimmed.len();
-        if let Some(r) = trimmed.strip_prefix("//") {
-            from += 2 + r.find(['\n', '\r']).unwrap_or(r.len());
-        } else if let Some(r) = trimmed.strip_prefix("/*") {
-            from += 2 + r.find("*/").map_or(r.len(), |i| i + 2);
-        } else {
-            break;
-        }
-    }
-    from.min(limit)
 }
 
 /// Applies non-overlapping edits (sorted here); overlapping ones are an error.

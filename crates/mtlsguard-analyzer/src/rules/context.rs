@@ -35,6 +35,51 @@ pub(crate) struct Field<'m> {
     pub key_at: Option<Range<usize>>,
 }
 
+/// A place in a message where the line of `range` goes; [`resolve_line_markers`] turns
+/// it into the index of the related location at `range`.
+fn line_marker(range: &Range<usize>) -> String {
+    format!("\u{1}{}:{}\u{1}", range.start, range.end)
+}
+
+/// Replaces each [`line_marker`] by [`crate::finding::LINE_OF`] and the index of the
+/// related location it names (every named definition is related).
+fn resolve_line_markers(message: &str, related: &[Related]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('\u{1}');
+    out.push_str(parts.next().unwrap_or(""));
+    while let (Some(marker), Some(rest)) = (parts.next(), parts.next()) {
+        let index = marker.split_once(':').and_then(|(s, e)| {
+            let (s, e) = (s.parse::<usize>().ok()?, e.parse::<usize>().ok()?);
+            related.iter().position(|r| r.range == (s..e))
+        });
+        if let Some(k) = index {
+            out.push(crate::finding::LINE_OF);
+            out.push_str(&k.to_string());
+            out.push(crate::finding::LINE_OF);
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// `s` with control characters written as escapes: messages hold one line, and the
+/// control characters [`crate::finding::LINE_OF`] and [`line_marker`] use never come
+/// from the text.
+pub(crate) fn sanitize(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// What reading a field gives.
 pub(crate) enum Got<'m> {
     Value(Field<'m>),
@@ -331,12 +376,14 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     /// [`Self::describe`] with a note in the same parentheses: `... (param m, line 1;
     /// client certificates are ignored)`.
     pub fn describe_with(&self, f: &Field<'m>, note: Option<&str>) -> String {
+        // The line is written when the findings are final (`LINE_OF`): incremental
+        // analysis reuses a finding after edits that move the definition.
         let def = f.val.via.last().map(|step| {
             format!(
-                "{} {}, line {}",
+                "{} {}, {}",
                 step.what,
-                step.name,
-                self.line(step.range.start)
+                sanitize(&step.name),
+                line_marker(&step.range)
             )
         });
         let notes: Vec<String> = def.into_iter().chain(note.map(str::to_owned)).collect();
@@ -347,19 +394,14 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         }
     }
 
-    fn line(&self, at: usize) -> usize {
-        let upto = &self.doc.text.as_bytes()[..at.min(self.doc.text.len())];
-        // Lines as editors count them: `\r\n`, `\n` and a lone `\r` each end one.
-        1 + upto
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && upto.get(i + 1) != Some(&b'\n')))
-            .count()
-    }
-
     fn in_body(&self, r: &Range<usize>) -> bool {
         let body = &self.res.body.range;
         body.start <= r.start && r.end <= body.end
+    }
+
+    /// Related locations at each definition `f` went through (and the gates).
+    pub fn related_of(&self, f: &Field<'m>) -> Vec<Related> {
+        self.related(Some(f))
     }
 
     /// Related locations at each definition `f` (and the gates) went through.
@@ -464,6 +506,20 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 message: format!("{} is not {want}: property names are case-sensitive", e.key),
             });
         let mut related = self.related(Some(&deepest));
+        // Set to `null` through a definition: the definitions explain it.
+        if let Lookup::Found(e) = obj.lookup(want) {
+            let null = Field {
+                name: want.to_owned(),
+                val: e.val.clone().through(&deepest.val.via),
+                at: e.member.clone(),
+                key_at: None,
+            };
+            for r in self.related(Some(&null)) {
+                if !related.iter().any(|x| x.range == r.range) {
+                    related.push(r);
+                }
+            }
+        }
         related.extend(twin.clone());
         // A key set to `null` is there: inserting beside it would write it twice.
         let present = !matches!(obj.lookup(want), Lookup::Missing);
@@ -501,6 +557,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 related.push(r);
             }
         }
+        let message = resolve_line_markers(&message, &related);
         self.found.push(Finding {
             rule: self.rule,
             level: self.level,

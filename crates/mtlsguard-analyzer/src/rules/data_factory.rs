@@ -138,6 +138,6 @@ fn check_web_object<'m>(ctx: &mut RuleCtx<'_, 'm>, obj: &Field<'m>, kinds: &[&st
         message: format!("type '{kind}': this {what} calls an HTTP endpoint"),
     };
     if let Some(f) = ctx.last_finding() {
-        f.related.insert(0, related);
+        f.related.push(related);
     }
 }

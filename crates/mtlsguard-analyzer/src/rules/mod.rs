@@ -12,7 +12,7 @@ mod signalr;
 mod context;
 
 pub use context::Outcome;
-pub(crate) use context::{Field, RuleCtx, check_resource, run};
+pub(crate) use context::{Field, Got, RuleCtx, check_resource, run, sanitize};
 
 use crate::Level;
 

@@ -25,7 +25,16 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
             None => None,
         };
         let Some(f) = field else {
-            states.push((key, "missing"));
+            // Set to `null`, often through a definition (`!empty(names) ? names : null`):
+            // the definitions explain it.
+            if let Some(props) = &props
+                && let super::Got::Value(null) = ctx.get(props, key)
+            {
+                states.push((key, "null"));
+                related.extend(ctx.related_of(&null));
+            } else {
+                states.push((key, "missing"));
+            }
             continue;
         };
         match &f.val.kind {
@@ -33,7 +42,7 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
                 states.push((key, "an empty array"));
                 related.push(Related {
                     range: f.at.clone(),
-                    message: ctx.describe(&f),
+                    message: format!("{key} is an empty array"),
                 });
                 for s in f.val.via.iter() {
                     related.push(Related {
