@@ -48,6 +48,7 @@ mod pseudo {
 }
 use pseudo as unused_suppression;
 use pseudo as syntax_error;
+use pseudo as file_error;
 
 rules! {
     app_service => { id: "app-service-client-cert", summary: "App Service apps and slots that do not require client certificates", types: &["Microsoft.Web/sites", "Microsoft.Web/sites/slots"], fixable: true, level: Level::Warning },
@@ -60,6 +61,7 @@ rules! {
     service_fabric => { id: "service-fabric-client-cert", summary: "Service Fabric clusters without client certificate common names or thumbprints", types: &["Microsoft.ServiceFabric/clusters"], fixable: false, level: Level::Warning },
     unused_suppression => { id: "unused-suppression", summary: "Suppression comments that suppress nothing", types: &[], fixable: true, level: Level::Info },
     syntax_error => { id: "syntax-error", summary: "Text the parser could not read (analysis continues around it)", types: &[], fixable: false, level: Level::Info },
+    file_error => { id: "file-error", summary: "Files that could not be analyzed: not UTF-8, or larger than the size limit", types: &[], fixable: false, level: Level::Error },
 }
 
 /// Looks a rule up by id.

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use annotate_snippets::{Level as SnippetLevel, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
-use mtlsguard_analyzer::{FILE_ERROR, Finding, Level, RULES};
+use mtlsguard_analyzer::{Finding, Level, RULES};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -397,17 +397,6 @@ fn sarif_rules() -> (Vec<Value>, Vec<&'static str>) {
         rules.push(rule);
         ids.push(r.id);
     }
-    let text = "A file that could not be analyzed: not valid UTF-8, or larger than the size limit.";
-    rules.push(json!({
-        "id": FILE_ERROR,
-        "name": pascal_case(FILE_ERROR),
-        "shortDescription": { "text": "Files that could not be analyzed" },
-        "fullDescription": { "text": text },
-        "help": { "text": text, "markdown": text },
-        "defaultConfiguration": { "level": "error" },
-        "properties": { "fixable": false },
-    }));
-    ids.push(FILE_ERROR);
     (rules, ids)
 }
 

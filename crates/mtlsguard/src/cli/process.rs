@@ -99,14 +99,18 @@ pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
 /// How many leading bytes decide whether an over-large JSON file is an ARM template.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-fn file_error(message: String) -> Finding {
-    Finding {
-        rule: FILE_ERROR,
-        level: Level::Error,
-        message,
-        range: 0..0,
-        related: Vec::new(),
-        fix: None,
+/// A `file-error` at the file's configured level (`off`: none).
+fn file_error(report: &mut Report, settings: &mtlsguard_analyzer::Settings, message: String) {
+    let level = settings.level(FILE_ERROR);
+    if level != Level::Off {
+        report.findings.push(Finding {
+            rule: FILE_ERROR,
+            level,
+            message,
+            range: 0..0,
+            related: Vec::new(),
+            fix: None,
+        });
     }
 }
 
@@ -141,9 +145,13 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
                 return None;
             }
         }
-        report.findings.push(file_error(format!(
-            "file is too large to analyze ({len} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)"
-        )));
+        file_error(
+            &mut report,
+            &job.config.settings,
+            format!(
+                "file is too large to analyze ({len} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)"
+            ),
+        );
         return Some(report);
     }
 
@@ -161,7 +169,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
             {
                 return None;
             }
-            report.findings.push(file_error(message));
+            file_error(&mut report, &job.config.settings, message);
             return Some(report);
         }
     };

@@ -73,9 +73,13 @@ pub fn analyze(
     }
     let len = snap.rope.len_bytes() as u64;
     if len > settings.max_file_size {
+        let level = settings.analyzer.level(FILE_ERROR);
+        if level == Level::Off {
+            return Ok(Vec::new());
+        }
         return Ok(vec![Finding {
             rule: FILE_ERROR,
-            level: Level::Error,
+            level,
             message: format!(
                 "file is too large to analyze ({len} bytes; the limit is {} bytes, set with max-file-size in mtlsguard.toml)",
                 settings.max_file_size
