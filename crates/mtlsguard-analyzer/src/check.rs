@@ -1,9 +1,10 @@
 //! One-shot analysis: a text in, its findings out (the CLI's path, and the tests').
 
-use crate::finding::{Finding, Level, NOT_ANALYZED, SYNTAX_ERROR, Settings};
+use crate::finding::{Finding, Level, NOT_ANALYZED, SYNTAX_ERROR};
 use crate::fix::apply_edits;
 use crate::incremental::Analyzer;
 use crate::rules::Outcome;
+use crate::rules::Settings;
 use crate::syntax;
 use crate::syntax::{Document, Language, Parsed, parse};
 

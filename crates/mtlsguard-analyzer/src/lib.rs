@@ -24,12 +24,12 @@ pub use check::{
 pub use eval::Why;
 pub use finding::{
     DEFAULT_MAX_FILE_SIZE, Edit, FILE_ERROR, Finding, Fix, Level, NOT_ANALYZED, Related,
-    SYNTAX_ERROR, Settings, UNUSED_SUPPRESSION,
+    SYNTAX_ERROR, UNUSED_SUPPRESSION,
 };
 pub use fix::{FixRun, MAX_FIX_ROUNDS, apply_edits, fix_all, fix_plan, fix_until_stable};
 pub use incremental::Analyzer;
 pub use line_index::LineIndex;
-pub use rules::{Outcome, RULES, RuleMeta, rule};
+pub use rules::{Outcome, RULES, RuleMeta, Settings, rule};
 pub use suppress::suppression_edit;
 pub use syntax::syntax_tree_dump;
 pub use syntax::{

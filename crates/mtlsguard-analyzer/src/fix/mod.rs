@@ -20,12 +20,12 @@ pub enum NewValue {
 }
 
 impl NewValue {
-    /// How the value reads in a fix title.
-    pub fn display(&self) -> String {
+    /// How the value reads in a fix title: as the file's language writes it
+    /// (`'Required'` in Bicep, `"Required"` in JSON).
+    pub fn display(&self, lang: Language) -> String {
         match self {
-            NewValue::Bool(b) => b.to_string(),
-            NewValue::Str(s) => format!("'{s}'"),
             NewValue::Object(_) => "an object".into(),
+            _ => self.render_inline(lang),
         }
     }
 

@@ -2,7 +2,8 @@
 
 use super::{fix_all, fix_plan};
 use crate::check::{analyze_text, syntax_error_count};
-use crate::finding::{Finding, Settings};
+use crate::finding::Finding;
+use crate::rules::Settings;
 use crate::syntax::Language;
 
 /// At most this many analyze → fix rounds (fixes that clash go in a later round; a few

@@ -436,7 +436,12 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             let title = match f.val.via.last() {
                 // The definition is the literal: `param mode string = 'Optional'`.
                 Some(step) if !own && step.range == *written => {
-                    format!("Set {} {} to {}", step.what, step.name, new.display())
+                    format!(
+                        "Set {} {} to {}",
+                        step.what,
+                        step.name,
+                        new.display(self.doc.language)
+                    )
                 }
                 // The literal is inside it: `var siteProps = { clientCertMode: ... }`.
                 Some(step) if !own => format!(
@@ -444,9 +449,9 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                     f.name,
                     step.what,
                     step.name,
-                    new.display()
+                    new.display(self.doc.language)
                 ),
-                _ => format!("Set {} to {}", f.name, new.display()),
+                _ => format!("Set {} to {}", f.name, new.display(self.doc.language)),
             };
             Some(Fix {
                 title,
@@ -537,7 +542,11 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             };
             let own = deepest.val.via.is_empty() && self.in_body(&literal.range);
             Some(Fix {
-                title: format!("Add {} set to {}", path[path.len() - 1], leaf.display()),
+                title: format!(
+                    "Add {} set to {}",
+                    path[path.len() - 1],
+                    leaf.display(self.doc.language)
+                ),
                 edits: fix::insert_property(self.doc, &self.res.body.range, literal, &key, &value)?,
                 safe: own,
             })

@@ -10,9 +10,11 @@ mod service_fabric;
 mod signalr;
 
 mod context;
+mod settings;
 
 pub use context::Outcome;
 pub(crate) use context::{Field, Got, RuleCtx, check_resource, run, sanitize};
+pub use settings::Settings;
 
 use crate::Level;
 
