@@ -13,7 +13,7 @@ const BICEP_RESTORE: &str = "#restore-diagnostics";
 const JSON_NEXT_LINE: &str = "mtlsguard-disable-next-line";
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-enum Kind {
+enum DirectiveKind {
     NextLine,
     Disable,
     Restore,
@@ -21,7 +21,7 @@ enum Kind {
 
 #[derive(Debug)]
 struct Directive {
-    kind: Kind,
+    kind: DirectiveKind,
     line: usize,
     /// The whole line, with its line break (for deleting it).
     line_range: Range<usize>,
@@ -32,13 +32,13 @@ struct Directive {
 fn directives(doc: &Document<'_>, index: &LineIndex) -> Vec<Directive> {
     let text = doc.text;
     let mut out = Vec::new();
-    let prefixes: &[(&str, Kind)] = match doc.language {
+    let prefixes: &[(&str, DirectiveKind)] = match doc.language {
         Language::Bicep => &[
-            (BICEP_NEXT_LINE, Kind::NextLine),
-            (BICEP_DISABLE, Kind::Disable),
-            (BICEP_RESTORE, Kind::Restore),
+            (BICEP_NEXT_LINE, DirectiveKind::NextLine),
+            (BICEP_DISABLE, DirectiveKind::Disable),
+            (BICEP_RESTORE, DirectiveKind::Restore),
         ],
-        Language::Json => &[("//", Kind::NextLine)],
+        Language::Json => &[("//", DirectiveKind::NextLine)],
     };
     for line in 0..index.line_count() {
         let start = index.line_start(line);
@@ -114,10 +114,10 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
     // Directives are in line order: the next-line ones are found by binary search, so
     // a file with many directives and many findings stays linear-ish.
     let next_line: Vec<usize> = (0..dirs.len())
-        .filter(|&d| dirs[d].kind == Kind::NextLine)
+        .filter(|&d| dirs[d].kind == DirectiveKind::NextLine)
         .collect();
     let disables: Vec<usize> = (0..dirs.len())
-        .filter(|&d| dirs[d].kind == Kind::Disable)
+        .filter(|&d| dirs[d].kind == DirectiveKind::Disable)
         .collect();
     findings.retain(|f| {
         let line = index.line(f.range.start);
@@ -151,7 +151,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
         return;
     }
     for (d, dir) in dirs.iter().enumerate() {
-        if dir.kind == Kind::Restore {
+        if dir.kind == DirectiveKind::Restore {
             continue;
         }
         let ours: Vec<usize> = (0..dir.ids.len())
@@ -176,7 +176,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
             // A stale `#disable-diagnostics` takes its `#restore-diagnostics` along, or
             // the fixed file would restore what nothing disables. When the whole line
             // goes, every id on it goes, so each finding's fix is the same full edit.
-            if dir.kind == Kind::Disable {
+            if dir.kind == DirectiveKind::Disable {
                 let gone: Vec<&str> = if all_stale {
                     ours.iter().map(|&j| dir.ids[j].0.as_str()).collect()
                 } else {
@@ -258,19 +258,19 @@ fn closing_restores(dirs: &[Directive]) -> Vec<Vec<Option<usize>>> {
     let mut out = vec![Vec::new(); dirs.len()];
     for (d, dir) in dirs.iter().enumerate().rev() {
         match dir.kind {
-            Kind::Restore => {
+            DirectiveKind::Restore => {
                 for (id, _) in &dir.ids {
                     next.insert(id.as_str(), d);
                 }
             }
-            Kind::Disable => {
+            DirectiveKind::Disable => {
                 out[d] = dir
                     .ids
                     .iter()
                     .map(|(id, _)| next.get(id.as_str()).copied())
                     .collect();
             }
-            Kind::NextLine => {}
+            DirectiveKind::NextLine => {}
         }
     }
     out
