@@ -1,7 +1,7 @@
 //! Hostile input: whatever the text, the analyzer answers, within bounded time, stack and
 //! memory. Every public entry point is exercised on each input: the one-shot path
 //! (`analyze_text`), the whole-tree path (`parse` + `analyze`), `syntax_tree_dump` and
-//! `fix_all` (see the README, "Hardening").
+//! `fix_all` (see docs/hardening.md).
 
 use mtlsguard_analyzer::{
     Document, Finding, Language, LineIndex, SYNTAX_ERROR, Settings, analyze, analyze_text, fix_all,

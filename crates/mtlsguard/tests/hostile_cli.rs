@@ -1,6 +1,6 @@
 //! Hostile input through the real binary: huge files, deep nesting, bytes that are not
 //! text. The process must answer (exit 0/1, never a crash or a signal) with its output
-//! well-formed. See the README, "Hardening".
+//! well-formed. See docs/hardening.md.
 
 mod common;
 

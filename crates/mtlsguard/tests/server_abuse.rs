@@ -1,4 +1,4 @@
-//! The language server under abuse (README, "Hardening"), one server session per phase:
+//! The language server under abuse (docs/hardening.md), one server session per phase:
 //! broken framing and malformed JSON-RPC, a declared length beyond the limit, a flood of
 //! 10,000 changes, 1,000 open documents, documents that name things to fetch or run (the
 //! hostile documents are in `server_hostile_documents.rs`). In each, the server must answer

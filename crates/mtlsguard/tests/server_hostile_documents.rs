@@ -1,4 +1,4 @@
-//! The analyzer's hostile inputs through the language server (README, "Hardening"): each
+//! The analyzer's hostile inputs through the language server (docs/hardening.md): each
 //! opened as a document and reached by one `didChange` into a harmless one, both giving
 //! the same diagnostics; then lone-`\r` files and a 60 MB `didChange`. One session, which
 //! must keep its memory bounded and still answer a normal request at the end.
