@@ -11,10 +11,8 @@ use serde_json::{Value, json};
 use super::plural;
 use super::process::{Mode, Options, Report, Source};
 
-/// Where the rule docs live; SARIF `helpUri`s point here.
-pub const DOCS_BASE_URL: &str =
-    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
-pub const INFORMATION_URI: &str = "https://github.com/mtlsguard/mtlsguard";
+/// The project's home, from the workspace manifest.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Whether `--fix` (with the given `--unsafe-fixes`) would apply the finding's fix.
 fn applicable(f: &Finding, unsafe_fixes: bool) -> bool {
@@ -387,7 +385,7 @@ fn sarif_rules() -> (Vec<Value>, Vec<&'static str>) {
             "name": pascal_case(r.id),
             "shortDescription": { "text": r.summary },
             "help": { "text": r.docs, "markdown": r.docs },
-            "helpUri": format!("{DOCS_BASE_URL}/{}.md", r.id),
+            "helpUri": r.help_uri(),
             "defaultConfiguration": { "level": sarif_level(r.default_level) },
             "properties": { "fixable": r.fixable },
         });
