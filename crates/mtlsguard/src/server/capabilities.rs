@@ -20,6 +20,8 @@ pub struct Caps {
     pub document_changes: bool,
     pub watch_files_dynamic: bool,
     pub configuration: bool,
+    /// Hovers in Markdown (else plain text: the client listed formats without it).
+    pub hover_markdown: bool,
 }
 
 pub fn caps_from(c: &ClientCapabilities) -> Caps {
@@ -51,6 +53,12 @@ pub fn caps_from(c: &ClientCapabilities) -> Caps {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false),
         configuration: ws.and_then(|w| w.configuration).unwrap_or(false),
+        // A client that lists no formats gets Markdown, which every hover-capable editor
+        // renders or shows readably; one that lists formats gets Markdown only if listed.
+        hover_markdown: td
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref())
+            .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
     }
 }
 
@@ -86,6 +94,7 @@ pub fn server_capabilities(caps: &Caps) -> ServerCapabilities {
             commands: vec![SYNTAX_TREE_COMMAND.to_owned()],
             work_done_progress_options: WorkDoneProgressOptions::default(),
         }),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
         diagnostic_provider,
         ..ServerCapabilities::default()
     }
