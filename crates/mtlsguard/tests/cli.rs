@@ -142,7 +142,10 @@ fn sarif_output() {
         .unwrap();
     assert_eq!(
         app["helpUri"],
-        "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs/app-service-client-cert.md"
+        concat!(
+            env!("CARGO_PKG_REPOSITORY"),
+            "/blob/main/crates/mtlsguard-analyzer/src/rules/docs/app-service-client-cert.md"
+        )
     );
     assert_eq!(app["defaultConfiguration"]["level"], "warning");
     // The emoji line: UTF-16 columns (🔒 is two code units).

@@ -23,7 +23,10 @@ fn open_change_close() {
     assert_eq!(range_of(d), [[5, 4], [5, 30]]);
     assert_eq!(
         d["codeDescription"]["href"],
-        "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs/app-service-client-cert.md"
+        concat!(
+            env!("CARGO_PKG_REPOSITORY"),
+            "/blob/main/crates/mtlsguard-analyzer/src/rules/docs/app-service-client-cert.md"
+        )
     );
     assert!(
         d["message"].as_str().unwrap().contains("'Required'"),

@@ -33,6 +33,20 @@ pub struct RuleMeta {
     pub fixable: bool,
 }
 
+/// Where the rule pages are published: the `docs/` folder beside this file, in the
+/// repository the workspace manifest names (the one place the project's home is written).
+pub const DOCS_BASE_URL: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/main/crates/mtlsguard-analyzer/src/rules/docs"
+);
+
+impl RuleMeta {
+    /// The rule's published page (what SARIF `helpUri` and LSP `codeDescription` link to).
+    pub fn help_uri(&self) -> String {
+        format!("{DOCS_BASE_URL}/{}.md", self.id)
+    }
+}
+
 type Check = fn(&mut RuleCtx<'_, '_>);
 
 macro_rules! rules {

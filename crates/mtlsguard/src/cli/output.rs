@@ -4,17 +4,15 @@ use std::fmt::Write as _;
 
 use annotate_snippets::{Level as SnippetLevel, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
-use mtlsguard_analyzer::{Finding, Level, RULES};
+use mtlsguard_analyzer::{Finding, Level};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::plural;
 use super::process::{Mode, Options, Report, Source};
 
-/// Where the rule docs live; SARIF `helpUri`s point here.
-pub const DOCS_BASE_URL: &str =
-    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
-pub const INFORMATION_URI: &str = "https://github.com/mtlsguard/mtlsguard";
+mod sarif;
+
+pub use sarif::sarif;
 
 /// Whether `--fix` (with the given `--unsafe-fixes`) would apply the finding's fix.
 fn applicable(f: &Finding, unsafe_fixes: bool) -> bool {
@@ -312,188 +310,6 @@ pub fn json(reports: &[Report]) -> String {
         }
     }
     let mut s = serde_json::to_string_pretty(&all).expect("findings serialize");
-    s.push('\n');
-    s
-}
-
-fn sarif_level(level: Level) -> &'static str {
-    match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Info => "note",
-        Level::Off => "none",
-    }
-}
-
-/// The first paragraph of a rule's Markdown docs after its title, if any.
-fn first_paragraph(docs: &str) -> Option<String> {
-    let mut para = Vec::new();
-    for line in docs.lines() {
-        let t = line.trim();
-        if t.is_empty() {
-            if !para.is_empty() {
-                break;
-            }
-            continue;
-        }
-        if t.starts_with('#') || t.starts_with("```") {
-            if !para.is_empty() {
-                break;
-            }
-            continue;
-        }
-        para.push(t);
-    }
-    (!para.is_empty()).then(|| para.join(" "))
-}
-
-/// Percent-encodes a relative or absolute path as a URI reference.
-fn path_uri(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.replace('\\', "/").bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
-}
-
-fn artifact_location(display: &str) -> Value {
-    let path = std::path::Path::new(display);
-    if path.is_absolute() {
-        json!({ "uri": format!("file://{}", path_uri(display)) })
-    } else {
-        json!({ "uri": path_uri(display), "uriBaseId": "SRCROOT" })
-    }
-}
-
-fn sarif_region(src: Option<&Source>, range: &std::ops::Range<usize>) -> Value {
-    let (sl, sc) = pos_utf16(src, range.start);
-    let (el, ec) = pos_utf16(src, range.end);
-    json!({ "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec })
-}
-
-fn sarif_rules() -> (Vec<Value>, Vec<&'static str>) {
-    let mut rules = Vec::new();
-    let mut ids = Vec::new();
-    for r in RULES {
-        let mut rule = json!({
-            "id": r.id,
-            "name": pascal_case(r.id),
-            "shortDescription": { "text": r.summary },
-            "help": { "text": r.docs, "markdown": r.docs },
-            "helpUri": format!("{DOCS_BASE_URL}/{}.md", r.id),
-            "defaultConfiguration": { "level": sarif_level(r.default_level) },
-            "properties": { "fixable": r.fixable },
-        });
-        if let Some(full) = first_paragraph(r.docs) {
-            rule["fullDescription"] = json!({ "text": full });
-        }
-        rules.push(rule);
-        ids.push(r.id);
-    }
-    (rules, ids)
-}
-
-fn pascal_case(id: &str) -> String {
-    id.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
-        })
-        .collect()
-}
-
-/// SARIF 2.1.0.
-pub fn sarif(reports: &[Report], errors: &[String]) -> String {
-    let (rules, ids) = sarif_rules();
-    let mut results = Vec::new();
-    for r in reports {
-        let src = r.source.as_ref();
-        for f in &r.findings {
-            // File-level problems (no text) point at 1:1.
-            let location = json!({
-                "artifactLocation": artifact_location(&r.display),
-                "region": sarif_region(src, &f.range),
-            });
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": ids.iter().position(|id| *id == f.rule).unwrap_or(0),
-                "level": sarif_level(f.level),
-                "message": { "text": f.message },
-                "locations": [ { "physicalLocation": location } ],
-            });
-            if !f.related.is_empty() {
-                result["relatedLocations"] = f
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, rel)| {
-                        json!({
-                            "id": i,
-                            "message": { "text": rel.message },
-                            "physicalLocation": {
-                                "artifactLocation": artifact_location(&r.display),
-                                "region": sarif_region(src, &rel.range),
-                            },
-                        })
-                    })
-                    .collect();
-            }
-            if let Some(fix) = &f.fix {
-                result["fixes"] = json!([{
-                    "description": { "text": fix.title },
-                    "artifactChanges": [{
-                        "artifactLocation": artifact_location(&r.display),
-                        "replacements": fix.edits.iter().map(|e| json!({
-                            "deletedRegion": sarif_region(src, &e.range),
-                            "insertedContent": { "text": e.new_text },
-                        })).collect::<Vec<_>>(),
-                    }],
-                }]);
-                result["properties"] = json!({ "fixSafe": fix.safe });
-            }
-            results.push(result);
-        }
-    }
-    let cwd = std::env::current_dir()
-        .map(|d| d.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut root = path_uri(&cwd);
-    if !root.ends_with('/') {
-        root.push('/');
-    }
-    let notifications: Vec<Value> = errors
-        .iter()
-        .map(|e| json!({ "level": "error", "message": { "text": e } }))
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "mtlsguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": { "SRCROOT": { "uri": format!("file://{root}") } },
-            "columnKind": "utf16CodeUnits",
-            "results": results,
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("SARIF serializes");
     s.push('\n');
     s
 }

@@ -9,6 +9,10 @@ pub const FIX_ALL_KIND: &str = "source.fixAll.mtlsguard";
 
 pub const SYNTAX_TREE_COMMAND: &str = "mtlsguard.syntaxTree";
 
+/// Opens a rule's page (argument: the rule id); the code action "Show documentation for
+/// <rule>" runs it.
+pub const SHOW_RULE_DOCS_COMMAND: &str = "mtlsguard.showRuleDocs";
+
 /// What the client told us it can do, fixed at `initialize`.
 #[derive(Debug, Clone, Default)]
 pub struct Caps {
@@ -20,6 +24,10 @@ pub struct Caps {
     pub document_changes: bool,
     pub watch_files_dynamic: bool,
     pub configuration: bool,
+    /// Hovers in Markdown (else plain text: the client listed formats without it).
+    pub hover_markdown: bool,
+    /// `window/showDocument`: rule pages open as files in the editor.
+    pub show_document: bool,
 }
 
 pub fn caps_from(c: &ClientCapabilities) -> Caps {
@@ -51,6 +59,17 @@ pub fn caps_from(c: &ClientCapabilities) -> Caps {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false),
         configuration: ws.and_then(|w| w.configuration).unwrap_or(false),
+        // A client that lists no formats gets Markdown, which every hover-capable editor
+        // renders or shows readably; one that lists formats gets Markdown only if listed.
+        hover_markdown: td
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref())
+            .is_none_or(|formats| formats.contains(&MarkupKind::Markdown)),
+        show_document: c
+            .window
+            .as_ref()
+            .and_then(|w| w.show_document.as_ref())
+            .is_some_and(|s| s.support),
     }
 }
 
@@ -83,9 +102,13 @@ pub fn server_capabilities(caps: &Caps) -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![SYNTAX_TREE_COMMAND.to_owned()],
+            commands: vec![
+                SYNTAX_TREE_COMMAND.to_owned(),
+                SHOW_RULE_DOCS_COMMAND.to_owned(),
+            ],
             work_done_progress_options: WorkDoneProgressOptions::default(),
         }),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
         diagnostic_provider,
         ..ServerCapabilities::default()
     }

@@ -13,8 +13,6 @@ use super::documents::Snapshot;
 use super::position::{self, Encoding};
 
 pub const SOURCE: &str = "mtlsguard";
-const DOCS_BASE: &str =
-    "https://github.com/mtlsguard/mtlsguard/blob/main/crates/mtlsguard-analyzer/src/rules/docs";
 
 /// What the client can take.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,7 +29,7 @@ pub fn severity(level: Level) -> DiagnosticSeverity {
 }
 
 pub fn docs_url(rule: &str) -> Option<Uri> {
-    format!("{DOCS_BASE}/{rule}.md").parse().ok()
+    mtlsguard_analyzer::rule(rule)?.help_uri().parse().ok()
 }
 
 pub fn text_edits(rope: &Rope, edits: &[mtlsguard_analyzer::Edit], enc: Encoding) -> Vec<TextEdit> {

@@ -27,7 +27,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use self::handlers::unreadable::InvalidMessage;
-use self::handlers::{actions, commands, configuration, diagnostics, lifecycle, sync, unreadable};
+use self::handlers::{
+    actions, commands, configuration, diagnostics, hover, lifecycle, sync, unreadable,
+};
 use self::schedule::Ordered;
 use self::session::Session;
 
@@ -131,6 +133,10 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> jsonrpc::Result<DocumentDiagnosticReportResult> {
         diagnostics::pull(&self.session, params).await
+    }
+
+    async fn hover(&self, params: HoverParams) -> jsonrpc::Result<Option<Hover>> {
+        hover::hover(&self.session, params).await
     }
 
     async fn code_action(

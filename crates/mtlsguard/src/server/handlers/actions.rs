@@ -1,4 +1,5 @@
-//! Code actions: quick fixes, "Disable <rule> for this line", and fix-all.
+//! Code actions: quick fixes, "Disable <rule> for this line", fix-all, and "Show
+//! documentation for <rule>".
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -8,16 +9,17 @@ use mtlsguard_analyzer::{
     Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_until_stable,
     keep_clean_fixes, suppression_edit,
 };
+use serde_json::json;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, Command,
     Diagnostic, DocumentChanges, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier,
     TextDocumentEdit, WorkspaceEdit,
 };
 
 use super::internal_error;
 use crate::server::analysis;
-use crate::server::capabilities::FIX_ALL_KIND;
+use crate::server::capabilities::{FIX_ALL_KIND, SHOW_RULE_DOCS_COMMAND};
 use crate::server::convert::{self, DiagnosticCaps};
 use crate::server::documents::{self, Snapshot};
 use crate::server::guard::guarded;
@@ -273,6 +275,28 @@ fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
             edit: Some(workspace_edit(snap, &[edit], req.enc, req.edit_caps)),
             ..CodeAction::default()
         }));
+    }
+    // Documentation is no kind of edit: offered only when any action is wanted (`only`
+    // asks for kinds, and a client asking for quick fixes would apply it as one).
+    if req.only.is_none() {
+        let mut shown = Vec::new();
+        for f in &here {
+            if shown.contains(&f.rule) {
+                continue;
+            }
+            shown.push(f.rule);
+            let title = format!("Show documentation for {}", f.rule);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: title.clone(),
+                diagnostics: Some(vec![diagnostic(f)]),
+                command: Some(Command {
+                    title,
+                    command: SHOW_RULE_DOCS_COMMAND.to_owned(),
+                    arguments: Some(vec![json!(f.rule)]),
+                }),
+                ..CodeAction::default()
+            }));
+        }
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod commands;
 pub mod configuration;
 pub mod diagnostics;
+pub mod hover;
 pub mod lifecycle;
 pub mod sync;
 pub mod unreadable;
