@@ -289,6 +289,8 @@ pub(super) fn call<'m>(
             }
             _ => Val::unknown(Why::Fails),
         },
+        // Bicep's type escape hatch: the value itself.
+        "any" if vals.len() == 1 => vals.into_iter().next().unwrap_or(Val::unknown(Why::Fails)),
         "true" if args.is_empty() => Val::computed(Kind::Bool(true)),
         "false" if args.is_empty() => Val::computed(Kind::Bool(false)),
         "null" if args.is_empty() => Val::computed(Kind::Null),

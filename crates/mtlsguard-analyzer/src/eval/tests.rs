@@ -123,6 +123,7 @@ fn functions() {
         ("tryGet({ a: { b: 1 } }, 'a', 'b')", "1"),
         ("tryGet({ a: 1 }, 'x')", "null"),
         ("tryGet([1], 3)", "null"),
+        ("any('x')", "'x'"),
         ("empty(resourceId('A/b', 'n'))", "false"),
     ] {
         assert_eq!(bicep(&format!("var out = {expr}\n")), want, "{expr}");
