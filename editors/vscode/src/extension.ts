@@ -162,7 +162,10 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       )
       .then((choice) => {
         if (choice) {
-          void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.path`);
+          // mtlsguard.path is machine-scoped: a remote window (SSH, containers,
+          // code-server) shows it in the remote's settings only, not in the user's.
+          const command = vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+          void vscode.commands.executeCommand(command, { query: `${SECTION}.path` });
         }
       });
   } finally {

@@ -358,10 +358,14 @@ async function statusBarAndSettingsLog() {
 }
 
 // A binary that does not exist: one notification, with a button that opens the
-// mtlsguard.path setting, and the status bar says error.
+// mtlsguard.path setting, and the status bar says error. code-server is a
+// remote window, which ignores machine-scoped settings in the user's
+// settings.json, so mtlsguard.path goes to the machine's settings file (where a
+// user of a remote window sets it too).
 async function missingBinary() {
-  settings['mtlsguard.path'] = '/nonexistent/mtlsguard';
-  await editSettings((json) => json['mtlsguard.path'] === settings['mtlsguard.path']);
+  const machineSettings = path.join(userDataDir, 'Machine', 'settings.json');
+  writeJson(machineSettings, { 'mtlsguard.path': '/nonexistent/mtlsguard' });
+  log(`${machineSettings}: mtlsguard.path = /nonexistent/mtlsguard`);
   const toasts = page.locator('.notifications-toasts .notification-toast');
   await toasts.filter({ hasText: 'could not start' }).first().waitFor();
   // Give a second notification (the language client's own) time to appear.
@@ -375,11 +379,10 @@ async function missingBinary() {
   await toasts.locator('.monaco-button', { hasText: 'Open Settings' }).first().click();
   await page.locator('.settings-editor').waitFor();
   await waitFor('the mtlsguard.path setting in the Settings editor', () =>
-    page.locator('.settings-editor .setting-item-contents', { hasText: 'Path' }).first().isVisible());
+    page.locator('.settings-editor .setting-item-contents', { hasText: 'Path to the' }).first().isVisible());
   log('Open Settings: the Settings editor shows mtlsguard.path');
   await runCommand('View: Close All Editors');
-  delete settings['mtlsguard.path'];
-  await editSettings((json) => !('mtlsguard.path' in json));
+  writeJson(machineSettings, {});
   await statusItem('running').waitFor();
   log('mtlsguard.path cleared: the server runs again');
 }
