@@ -152,39 +152,27 @@ step "vscode extension: npm ci"
 step "vscode extension: lint + typecheck"
 (cd "$VSCODE_DIR" && npm run --silent lint)
 
-step "vscode extension: compile + package .vsix (binary bundled)"
-(
-  cd "$VSCODE_DIR"
-  install -m 0755 "$MTLSGUARD_BIN" bin/mtlsguard
-  rm -f "$VSIX"
-  ./node_modules/.bin/vsce package --no-dependencies --allow-missing-repository \
-    --target linux-x64 -o "$VSIX" </dev/null
-  rm -f bin/mtlsguard
-)
-# The .vsix must carry the bundled extension code and the binary, and no node_modules.
+step "vscode extension: npm run package:linux-x64 (binary stripped and bundled)"
+# The package users get: the binary under test, stripped, in bin/linux-x64/.
+(cd "$VSCODE_DIR" && MTLSGUARD_BIN="$MTLSGUARD_BIN" npm run --silent package:linux-x64 </dev/null)
+# The .vsix must be declared for linux-x64, carry the bundled extension code and
+# the binary, and no node_modules.
 "$PY" - "$VSIX" <<'PYEOF'
 import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
-for need in ("extension/package.json", "extension/out/extension.js", "extension/bin/mtlsguard"):
+zf = zipfile.ZipFile(sys.argv[1])
+names = zf.namelist()
+for need in ("extension/package.json", "extension/out/extension.js", "extension/bin/linux-x64/mtlsguard"):
     if need not in names:
         sys.exit(f"{sys.argv[1]}: missing {need}")
 if any("/node_modules/" in n for n in names):
     sys.exit(f"{sys.argv[1]}: unexpected node_modules in the package")
-print(f"{sys.argv[1]}: {len(names)} files, ok")
+if 'TargetPlatform="linux-x64"' not in zf.read("extension.vsixmanifest").decode():
+    sys.exit(f"{sys.argv[1]}: not declared for linux-x64")
+print(f"{sys.argv[1]}: {len(names)} files, linux-x64, ok")
 PYEOF
 
 step "helix: languages.toml"
-"$PY" - "$ROOT/editors/helix/languages.toml" <<'PYEOF'
-import sys, tomllib
-cfg = tomllib.load(open(sys.argv[1], "rb"))
-assert cfg["language-server"]["mtlsguard"]["command"] == "mtlsguard", "language-server.mtlsguard.command"
-assert cfg["language-server"]["mtlsguard"]["args"] == ["server"], "language-server.mtlsguard.args"
-langs = {l["name"]: l for l in cfg["language"]}
-for name in ("bicep", "json"):
-    servers = [s if isinstance(s, str) else s["name"] for s in langs[name]["language-servers"]]
-    assert "mtlsguard" in servers and len(servers) > 1, f"{name}: {servers}"
-    print(f"{name}: language-servers = {servers}")
-PYEOF
+"$PY" "$ROOT/editors/helix/test/test_languages.py"
 
 mkdir -p "$ARTIFACTS"
 # ------------------------------------------------------------------ neovim e2e

@@ -16,8 +16,9 @@
 return {
   cmd = { 'mtlsguard', 'server' },
   -- ARM templates are plain JSON files; the server ignores JSON documents whose
-  -- "$schema" is not a deploymentTemplate.json schema.
-  filetypes = { 'bicep', 'json', 'jsonc' },
+  -- "$schema" is not a deploymentTemplate.json schema. .bicepparam files are
+  -- 'bicep-params' (ftdetect/bicep.lua), which the server reads as Bicep.
+  filetypes = { 'bicep', 'bicep-params', 'json', 'jsonc' },
   root_markers = { 'mtlsguard.toml', 'bicepconfig.json', '.git' },
   -- Same shape as the `mtlsguard` settings section; sent as initializationOptions.
   init_options = {

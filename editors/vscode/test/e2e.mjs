@@ -13,7 +13,9 @@
 // For each fixture: open it from Quick Open, wait for the squiggle, check the
 // message in the Problems panel, put the cursor on the problem, press Ctrl+.,
 // choose "Set clientCertMode to 'Required'", save with Ctrl+S, check the file on
-// disk and that the problem goes away. A screenshot is taken on any failure.
+// disk and that the problem goes away. Then: the status bar item, no settings
+// warning from the server, and a missing binary (one notification, with a
+// button to the setting). A screenshot is taken on any failure.
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -304,6 +306,87 @@ function serverStartLines() {
   return found.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('Starting ')));
 }
 
+// Edits the user settings.json in VS Code, as a user would, to `settings`;
+// `saved(json)` says when the file on disk has the change.
+async function editSettings(saved) {
+  await runCommand('Preferences: Open User Settings (JSON)');
+  await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor();
+  const settingsEditor = page.locator('.editor-group-container.active .monaco-editor', {
+    has: page.locator('.view-lines', { hasText: 'telemetry.telemetryLevel' }),
+  }).first();
+  await settingsEditor.waitFor();
+  await waitFor('focus in the settings editor', () => settingsEditor.evaluate((el) => el.contains(document.activeElement)));
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(JSON.stringify(settings));
+  await page.keyboard.press('Control+S');
+  await waitFor('settings.json saved', () => saved(JSON.parse(fs.readFileSync(settingsFile, 'utf8'))));
+  await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached' });
+  log(`settings.json: ${JSON.stringify(Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith('mtlsguard.'))))}`);
+  await runCommand('View: Close Editor');
+  await page.locator('.tabs-container .tab', { hasText: 'settings.json' }).waitFor({ state: 'detached' });
+}
+
+// The status bar item's accessible label names the server's state.
+function statusItem(state) {
+  return page.locator(`.statusbar [aria-label="mtlsguard server: ${state}"]`).first();
+}
+
+// The extension's own log: its output channel, with the server's logMessages.
+function extensionLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/mtlsguard\.log$/.test(e.name) && !/trace/.test(e.name)) found.push(p);
+    }
+  };
+  walk(path.join(userDataDir, 'logs'));
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+// The status bar shows the running server and opens the output channel; the
+// server logged no settings warning (the extension sends only what it reads).
+async function statusBarAndSettingsLog() {
+  await statusItem('running').waitFor();
+  log('status bar: mtlsguard server: running');
+  await statusItem('running').click();
+  await page.locator('.panel .view-lines', { hasText: 'Starting ' }).first().waitFor();
+  log('status bar click: the mtlsguard output channel is shown');
+  const warnings = extensionLog().split('\n').filter((l) => /unknown setting|must be/.test(l));
+  if (warnings.length) throw new Error(`the server warned about the settings it got:\n${warnings.join('\n')}`);
+}
+
+// A binary that does not exist: one notification, with a button that opens the
+// mtlsguard.path setting, and the status bar says error. code-server is a
+// remote window, which ignores machine-scoped settings in the user's
+// settings.json, so mtlsguard.path goes to the machine's settings file (where a
+// user of a remote window sets it too).
+async function missingBinary() {
+  const machineSettings = path.join(userDataDir, 'Machine', 'settings.json');
+  writeJson(machineSettings, { 'mtlsguard.path': '/nonexistent/mtlsguard' });
+  log(`${machineSettings}: mtlsguard.path = /nonexistent/mtlsguard`);
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  await toasts.filter({ hasText: 'could not start' }).first().waitFor();
+  // Give a second notification (the language client's own) time to appear.
+  await new Promise((r) => setTimeout(r, 3000));
+  const texts = (await toasts.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  log(`notifications: ${texts.join(' | ')}`);
+  const ours = texts.filter((t) => /mtlsguard/i.test(t));
+  if (ours.length !== 1) throw new Error(`expected one mtlsguard notification, got ${ours.length}`);
+  await statusItem('error').waitFor();
+  log('status bar: mtlsguard server: error');
+  await toasts.locator('.monaco-button', { hasText: 'Open Settings' }).first().click();
+  await page.locator('.settings-editor').waitFor();
+  await waitFor('the mtlsguard.path setting in the Settings editor', () =>
+    page.locator('.settings-editor .setting-item-contents', { hasText: 'Path to the' }).first().isVisible());
+  log('Open Settings: the Settings editor shows mtlsguard.path');
+  await runCommand('View: Close All Editors');
+  writeJson(machineSettings, {});
+  await statusItem('running').waitFor();
+  log('mtlsguard.path cleared: the server runs again');
+}
+
 async function scenario(s) {
   const onDisk = path.join(workspace, s.file);
   log(`--- ${s.name}: opening ${s.file}`);
@@ -314,27 +397,9 @@ async function scenario(s) {
     log(`restarted: ${serverStartLines().at(-1).trim()}`);
   }
   if ((settings['mtlsguard.rules'] || {})[RULE] !== s.level) {
-    // Edit the user settings.json in VS Code, as a user would; the extension
-    // forwards the change to the running server.
+    // The extension forwards the change to the running server.
     settings['mtlsguard.rules'] = { [RULE]: s.level };
-    await runCommand('Preferences: Open User Settings (JSON)');
-    await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor();
-    const settingsEditor = page.locator('.editor-group-container.active .monaco-editor', {
-      has: page.locator('.view-lines', { hasText: 'telemetry.telemetryLevel' }),
-    }).first();
-    await settingsEditor.waitFor();
-    await waitFor('focus in the settings editor', () => settingsEditor.evaluate((el) => el.contains(document.activeElement)));
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(JSON.stringify(settings));
-    await page.keyboard.press('Control+S');
-    const saved = await waitFor('settings.json saved with the new level', () => {
-      const json = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
-      return json['mtlsguard.rules']?.[RULE] === s.level ? json : null;
-    });
-    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached' });
-    log(`settings.json: mtlsguard.rules = ${JSON.stringify(saved['mtlsguard.rules'])}`);
-    await runCommand('View: Close Editor');
-    await page.locator('.tabs-container .tab', { hasText: 'settings.json' }).waitFor({ state: 'detached' });
+    await editSettings((json) => json['mtlsguard.rules']?.[RULE] === s.level);
   }
   await openFile(s.file);
   const editor = page.locator('.editor-group-container.active .monaco-editor').first();
@@ -428,9 +493,10 @@ try {
         checkedBinary = true;
         const line = await waitFor('the server start line in the mtlsguard log', () => serverStartLines()[0], 10000);
         log(`extension log: ${line.trim()}`);
-        if (!line.includes(path.join(extensionsDir, '')) || !/[\\/]bin[\\/]mtlsguard(\.exe)? server/.test(line)) {
+        if (!line.includes(path.join(extensionsDir, '')) || !/[\\/]bin[\\/]linux-x64[\\/]mtlsguard server/.test(line)) {
           throw new Error('the extension did not start the binary bundled in the .vsix');
         }
+        await statusBarAndSettingsLog();
       }
       results.push({ name: s.name, ok: true });
       console.log(`ok - vscode ${s.name}`);
@@ -441,6 +507,15 @@ try {
       await dumpProblems();
       await page.keyboard.press('Escape').catch(() => {});
     }
+  }
+  try {
+    await missingBinary();
+    results.push({ name: 'missing-binary', ok: true });
+    console.log('ok - vscode missing-binary');
+  } catch (err) {
+    results.push({ name: 'missing-binary', ok: false });
+    console.log(`not ok - vscode missing-binary: ${err.stack || err}`);
+    await screenshot('missing-binary');
   }
 } catch (err) {
   console.log(`not ok - vscode set-up: ${err.stack || err}`);
@@ -456,4 +531,4 @@ if (failed) {
   console.log(`code-server log: ${path.join(ARTIFACTS, 'code-server.log')}`);
 }
 console.log(`vscode: ${passed} passed, ${failed} failed`);
-process.exit(exitCode || (passed === SCENARIOS.length ? 0 : 1));
+process.exit(exitCode || (passed === SCENARIOS.length + 1 ? 0 : 1));

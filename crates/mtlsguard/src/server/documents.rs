@@ -25,7 +25,7 @@ pub enum LanguageId {
 impl LanguageId {
     pub fn from_client(language_id: &str, uri: &str) -> LanguageId {
         match language_id {
-            "bicep" => LanguageId::Bicep,
+            "bicep" | "bicep-params" => LanguageId::Bicep,
             "json" | "jsonc" | "arm-template" | "armtemplate" => LanguageId::Json,
             "" | "plaintext" => match language_for_path(uri.split(['?', '#']).next().unwrap_or(""))
             {
