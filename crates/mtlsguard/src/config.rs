@@ -5,8 +5,9 @@
 //! ```toml
 //! # Paths to skip, as globs relative to this file's folder.
 //! exclude = ["generated", "legacy/**/*.json"]
-//! # Files larger than this many bytes are reported instead of analyzed (default 16 MiB).
-//! max-file-size = 8388608
+//! # Files larger than this are reported instead of analyzed (default 16 MiB); bytes, or
+//! # a string with a KiB/MiB/GiB suffix as `--max-file-size` takes.
+//! max-file-size = "8MiB"
 //!
 //! [rules]
 //! app-service-client-cert = "error"   # off | info | warning | error
@@ -144,10 +145,43 @@ struct RawConfig {
     rules: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
     #[serde(default)]
     exclude: Vec<toml::Spanned<String>>,
-    max_file_size: Option<toml::Spanned<i64>>,
+    max_file_size: Option<toml::Spanned<SizeValue>>,
     #[serde(default)]
     options:
         BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
+}
+
+/// `max-file-size = 8388608` or `max-file-size = "8MiB"` (the `--max-file-size` syntax).
+enum SizeValue {
+    Bytes(i64),
+    Text(String),
+}
+
+/// What a bad `max-file-size` type is told it should be (and how its errors are found).
+const SIZE_EXPECTED: &str = "a number of bytes or a size such as \"16MiB\"";
+
+// By hand rather than `#[serde(untagged)]`, whose error ("data did not match any variant")
+// says neither what is expected nor which key.
+impl<'de> Deserialize<'de> for SizeValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SizeValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(SIZE_EXPECTED)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SizeValue, E> {
+                Ok(SizeValue::Bytes(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SizeValue, E> {
+                Ok(SizeValue::Bytes(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SizeValue, E> {
+                Ok(SizeValue::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The rule options there are: (rule, option, values; the first is the default).
@@ -197,7 +231,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     .strip_prefix("unknown field `")
                     .and_then(|m| m.split('`').next())
                     .map(str::to_owned)
-                    .or_else(|| key_at(text, span.start));
+                    .or_else(|| key_at(text, span.start))
+                    .or_else(|| {
+                        message
+                            .contains(SIZE_EXPECTED)
+                            .then(|| "max-file-size".into())
+                    });
                 let message = message
                     .replace("unknown field", "unknown key")
                     .replace("field", "key");
@@ -301,15 +340,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
 
     let max_file_size = match &raw.max_file_size {
-        Some(v) if *v.get_ref() <= 0 => {
-            return Err(at(
-                v.span(),
-                Some("max-file-size".into()),
-                format!("must be a positive number of bytes, not {}", v.get_ref()),
-            ));
-        }
-        Some(v) => Some(*v.get_ref() as u64),
         None => None,
+        Some(v) => {
+            let size = match v.get_ref() {
+                SizeValue::Bytes(n) if *n <= 0 => {
+                    Err(format!("must be a positive number of bytes, not {n}"))
+                }
+                SizeValue::Bytes(n) => Ok(*n as u64),
+                SizeValue::Text(s) => parse_size(s),
+            };
+            Some(size.map_err(|m| at(v.span(), Some("max-file-size".into()), m))?)
+        }
     };
 
     let abs = absolute(path);
@@ -322,6 +363,29 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         exclude,
         max_file_size,
     })
+}
+
+/// Sizes as `--max-file-size` and `max-file-size` take them: `1048576`, `512KiB`, `16MiB`,
+/// `1GiB` (also `K`, `M`, `KB`, `MB`).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("the size limit must be positive".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("`{s}` is too large")),
+    }
 }
 
 /// `generated` → `**/generated`; `/out/*.json` → `out/*.json`.
@@ -530,5 +594,26 @@ mod tests {
         assert!(err("[rules\n").starts_with("/p/mtlsguard.toml:1:"));
         assert!(err("max-file-size = -1\n").contains("key `max-file-size`"));
         assert!(err("exclude = [\"a[\"]\n").contains("key `exclude`: invalid glob"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        let path = Path::new("/p/mtlsguard.toml");
+        let c = parse("max-file-size = \"4MiB\"\n", path).unwrap();
+        assert_eq!(c.max_file_size, Some(4 << 20));
+        assert_eq!(
+            err("max-file-size = \"4 parsecs\"\n"),
+            "/p/mtlsguard.toml:1:17: key `max-file-size`: `4 parsecs` is not a size (e.g. 1048576, 512KiB, 16MiB)"
+        );
+        assert_eq!(
+            err("max-file-size = true\n"),
+            "/p/mtlsguard.toml:1:17: key `max-file-size`: invalid type: boolean `true`, expected a number of bytes or a size such as \"16MiB\""
+        );
     }
 }
