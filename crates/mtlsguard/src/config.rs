@@ -18,6 +18,9 @@
 //! managed-identity = "report"   # ignore (default) | report
 //! ```
 //!
+//! Below it, the levels of the nearest `bicepconfig.json` (`analyzers.mtlsguard.rules.<id>.level`,
+//! see [`bicepconfig`]) apply: defaults, then `bicepconfig.json`, then `mtlsguard.toml`.
+//!
 //! Unknown keys, unknown rule ids, bad levels and TOML syntax errors are all errors
 //! ([`ConfigError`]) that name the file, the line and the key.
 //!
@@ -34,19 +37,27 @@
 //! - [`Config`]: the result — [`Config::settings`] (per-rule levels for
 //!   `mtlsguard_analyzer::analyze`), [`Config::is_excluded`], [`Config::max_file_size`].
 //!   [`Config::default_in`] is the configuration used when no file is found.
-//! - [`ConfigCache`]: per-folder memo of discovery and loading for callers that look up
-//!   many files. [`ConfigCache::with_override`] pins one config for every file (what
+//! - [`ConfigCache`]: per-folder memo of discovery and loading (of both files) for
+//!   callers that look up many files. [`ConfigCache::with_override`] pins one config for every file (what
 //!   `--config PATH` does); [`ConfigCache::clear`] forgets everything (call it when a
 //!   config file changes).
 
-use std::collections::{BTreeMap, HashMap};
+mod bicepconfig;
+mod cache;
+mod size;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use mtlsguard_analyzer::{Level, RULES, Settings};
 use serde::Deserialize;
+
+pub use bicepconfig::BicepConfig;
+pub use cache::ConfigCache;
+pub use size::parse_size;
+use size::{SIZE_EXPECTED, SizeValue};
 
 /// The file name looked for in each folder.
 pub const CONFIG_FILE_NAME: &str = "mtlsguard.toml";
@@ -67,6 +78,11 @@ pub struct Config {
     exclude: GlobSet,
     /// `max-file-size` in bytes, when set.
     pub max_file_size: Option<u64>,
+    /// The levels `[rules]` sets, which win over a `bicepconfig.json`'s.
+    rule_levels: Vec<(&'static str, Level)>,
+    /// The `bicepconfig.json` whose levels are layered below, if any.
+    #[allow(dead_code)] // for the language server and diagnostics
+    pub bicepconfig: Option<PathBuf>,
 }
 
 impl Config {
@@ -80,7 +96,23 @@ impl Config {
             exclude_patterns: Vec::new(),
             exclude: GlobSet::empty(),
             max_file_size: None,
+            rule_levels: Vec::new(),
+            bicepconfig: None,
         }
+    }
+
+    /// This configuration over a `bicepconfig.json`'s levels: defaults, then
+    /// `bicepconfig.json`, then this file's `[rules]`.
+    pub fn over_bicepconfig(&self, layer: &BicepConfig) -> Config {
+        let mut out = self.clone();
+        let mut settings = Settings::default();
+        settings.report_managed_identity = self.settings.report_managed_identity;
+        for (id, level) in layer.levels.iter().chain(&self.rule_levels) {
+            settings.set_level(id, *level);
+        }
+        out.settings = settings;
+        out.bicepconfig = Some(layer.path.clone());
+        out
     }
 
     /// True when `path` (absolute, or relative to the current folder) or one of its
@@ -149,39 +181,6 @@ struct RawConfig {
     #[serde(default)]
     options:
         BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
-}
-
-/// `max-file-size = 8388608` or `max-file-size = "8MiB"` (the `--max-file-size` syntax).
-enum SizeValue {
-    Bytes(i64),
-    Text(String),
-}
-
-/// What a bad `max-file-size` type is told it should be (and how its errors are found).
-const SIZE_EXPECTED: &str = "a number of bytes or a size such as \"16MiB\"";
-
-// By hand rather than `#[serde(untagged)]`, whose error ("data did not match any variant")
-// says neither what is expected nor which key.
-impl<'de> Deserialize<'de> for SizeValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = SizeValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(SIZE_EXPECTED)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SizeValue, E> {
-                Ok(SizeValue::Bytes(v))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SizeValue, E> {
-                Ok(SizeValue::Bytes(i64::try_from(v).unwrap_or(i64::MAX)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SizeValue, E> {
-                Ok(SizeValue::Text(v.to_owned()))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// The rule options there are: (rule, option, values; the first is the default).
@@ -253,9 +252,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
 
     let mut settings = Settings::default();
+    let mut rule_levels = Vec::new();
     for (id, level) in &raw.rules {
         let key = Some(format!("rules.{}", id.get_ref()));
-        if mtlsguard_analyzer::rule(id.get_ref()).is_none() {
+        let Some(meta) = mtlsguard_analyzer::rule(id.get_ref()) else {
             let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
             return Err(at(
                 id.span(),
@@ -266,7 +266,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     ids.join(", ")
                 ),
             ));
-        }
+        };
         let Some(lvl) = Level::parse(level.get_ref()) else {
             return Err(at(
                 level.span(),
@@ -277,7 +277,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 ),
             ));
         };
-        settings.set_level(id.get_ref(), lvl);
+        settings.set_level(meta.id, lvl);
+        rule_levels.push((meta.id, lvl));
     }
 
     for (rule, opts) in &raw.options {
@@ -362,30 +363,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         exclude_patterns,
         exclude,
         max_file_size,
+        rule_levels,
+        bicepconfig: None,
     })
-}
-
-/// Sizes as `--max-file-size` and `max-file-size` take them: `1048576`, `512KiB`, `16MiB`,
-/// `1GiB` (also `K`, `M`, `KB`, `MB`).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)")),
-    };
-    match n.checked_mul(mult) {
-        Some(0) => Err("the size limit must be positive".into()),
-        Some(v) => Ok(v),
-        None => Err(format!("`{s}` is too large")),
-    }
 }
 
 /// `generated` → `**/generated`; `/out/*.json` → `out/*.json`.
@@ -407,69 +387,6 @@ pub fn discover(start_dir: &Path) -> Option<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(CONFIG_FILE_NAME))
         .find(|candidate| candidate.is_file())
-}
-
-/// Memoizes discovery per folder and loading per config file.
-#[derive(Debug, Default)]
-pub struct ConfigCache {
-    pinned: Option<Arc<Config>>,
-    /// Folder → the config file that applies there (`None`: none).
-    by_dir: HashMap<PathBuf, Option<PathBuf>>,
-    loaded: HashMap<PathBuf, Result<Arc<Config>, ConfigError>>,
-}
-
-impl ConfigCache {
-    pub fn new() -> ConfigCache {
-        ConfigCache::default()
-    }
-
-    /// Every lookup returns `config` (`--config PATH`).
-    pub fn with_override(config: Config) -> ConfigCache {
-        ConfigCache {
-            pinned: Some(Arc::new(config)),
-            ..ConfigCache::default()
-        }
-    }
-
-    /// The configuration for a file: the nearest `mtlsguard.toml` walking up from the
-    /// file's folder, or the default (rooted at that folder) when there is none.
-    pub fn for_file(&mut self, file: &Path) -> Result<Arc<Config>, ConfigError> {
-        let abs = absolute(file);
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.for_dir(&dir)
-    }
-
-    /// The configuration that applies to files directly inside `dir`.
-    pub fn for_dir(&mut self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
-        if let Some(pinned) = &self.pinned {
-            return Ok(pinned.clone());
-        }
-        let dir = absolute(dir);
-        let found = match self.by_dir.get(&dir) {
-            Some(found) => found.clone(),
-            None => {
-                let found = discover(&dir);
-                self.by_dir.insert(dir.clone(), found.clone());
-                found
-            }
-        };
-        match found {
-            None => Ok(Arc::new(Config::default_in(&dir))),
-            Some(path) => self
-                .loaded
-                .entry(path.clone())
-                .or_insert_with(|| load(&path).map(Arc::new))
-                .clone(),
-        }
-    }
-
-    /// Forgets every discovery and loaded file (a config file was created, changed or
-    /// deleted). A pinned override stays.
-    #[allow(dead_code)] // used by the language server
-    pub fn clear(&mut self) {
-        self.by_dir.clear();
-        self.loaded.clear();
-    }
 }
 
 /// An absolute, lexically normalized path (no `.`/`..`), without touching symlinks.
@@ -594,26 +511,5 @@ mod tests {
         assert!(err("[rules\n").starts_with("/p/mtlsguard.toml:1:"));
         assert!(err("max-file-size = -1\n").contains("key `max-file-size`"));
         assert!(err("exclude = [\"a[\"]\n").contains("key `exclude`: invalid glob"));
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
-        assert_eq!(parse_size("2k"), Ok(2048));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5 parsecs").is_err());
-        let path = Path::new("/p/mtlsguard.toml");
-        let c = parse("max-file-size = \"4MiB\"\n", path).unwrap();
-        assert_eq!(c.max_file_size, Some(4 << 20));
-        assert_eq!(
-            err("max-file-size = \"4 parsecs\"\n"),
-            "/p/mtlsguard.toml:1:17: key `max-file-size`: `4 parsecs` is not a size (e.g. 1048576, 512KiB, 16MiB)"
-        );
-        assert_eq!(
-            err("max-file-size = true\n"),
-            "/p/mtlsguard.toml:1:17: key `max-file-size`: invalid type: boolean `true`, expected a number of bytes or a size such as \"16MiB\""
-        );
     }
 }
