@@ -73,6 +73,34 @@ pub struct CheckArgs {
     /// Analyze files on this many threads [default: one per core].
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<std::num::NonZeroUsize>,
+    /// Run only these rules (comma-separated ids), replacing the configured set; a
+    /// selected rule that the config turns off runs at its default level.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub select: Option<Vec<&'static str>>,
+    /// Also run these rules (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub extend_select: Vec<&'static str>,
+    /// Do not run these rules (comma-separated ids); wins over --select.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub ignore: Vec<&'static str>,
+    /// Exit 0 even when there are findings (or, with --diff, fixes); errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the findings only: no summary lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// List the files that would be checked, one per line, and exit.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "statistics"])]
+    pub show_files: bool,
+}
+
+/// `--select`/`--extend-select`/`--ignore` values.
+fn parse_rule_id(s: &str) -> Result<&'static str, String> {
+    let id = s.trim();
+    mtlsguard_analyzer::rule(id).map(|r| r.id).ok_or_else(|| {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        format!("unknown rule id `{id}`; known rules: {}", ids.join(", "))
+    })
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,7 +140,7 @@ pub(crate) fn eprint_warning(msg: &str) {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     let mut out = anstream::stdout();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -150,11 +178,36 @@ pub fn check(args: CheckArgs) -> ExitCode {
     } else {
         process::Mode::Check
     };
+    let selection = process::Selection::new(&args.select, &args.extend_select, &args.ignore);
     let opts = process::Options {
         mode,
         unsafe_fixes: args.unsafe_fixes,
         max_file_size: args.max_file_size,
+        selection,
+        quiet: args.quiet,
     };
+    if args.show_files {
+        let mut out = String::new();
+        for job in &collected.jobs {
+            match process::is_checked(job, &opts) {
+                Ok(true) => {
+                    out.push_str(&job.display);
+                    out.push('\n');
+                }
+                Ok(false) => {}
+                Err(e) => io_errors.push(e),
+            }
+        }
+        print_stdout(&out);
+        for e in &io_errors {
+            eprint_error(e);
+        }
+        return if io_errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
     let reports = match args.threads {
         None => process::run(&collected.jobs, &opts),
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.get()).build() {
@@ -195,29 +248,31 @@ pub fn check(args: CheckArgs) -> ExitCode {
             }
         }
         print_stdout(&out);
-        let _ = writeln!(
-            anstream::stderr(),
-            "{}",
-            if changed == 0 {
-                "No fixes to apply.".to_owned()
-            } else {
-                format!(
-                    "Would fix {} in {}.",
-                    plural(fixes, "problem"),
-                    plural(changed, "file")
-                )
-            }
-        );
+        let _ = (!args.quiet).then(|| {
+            writeln!(
+                anstream::stderr(),
+                "{}",
+                if changed == 0 {
+                    "No fixes to apply.".to_owned()
+                } else {
+                    format!(
+                        "Would fix {} in {}.",
+                        plural(fixes, "problem"),
+                        plural(changed, "file")
+                    )
+                }
+            )
+        });
         return if !io_errors.is_empty() {
             ExitCode::from(2)
-        } else if changed > 0 {
+        } else if changed > 0 && !args.exit_zero {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         };
     }
 
-    if mode == process::Mode::Fix {
+    if mode == process::Mode::Fix && !args.quiet {
         let mut err = anstream::stderr();
         for r in reports.iter().filter(|r| r.written) {
             let _ = writeln!(
@@ -246,7 +301,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
 
     if !io_errors.is_empty() {
         ExitCode::from(2)
-    } else if failing {
+    } else if failing && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -182,6 +182,9 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
             out.push_str("\n\n");
         }
     }
+    if opts.quiet {
+        return out;
+    }
     let fixed: usize = reports
         .iter()
         .filter(|r| r.written)

@@ -1,10 +1,11 @@
 //! Reading, analyzing and fixing one file.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome,
-    analyze_text_with_outcomes, fix_until_stable, is_arm_template,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome, RULES,
+    Settings, analyze_text_with_outcomes, fix_until_stable, is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -23,6 +24,67 @@ pub struct Options {
     pub unsafe_fixes: bool,
     /// `--max-file-size` (overrides the config's).
     pub max_file_size: Option<u64>,
+    /// `--select`/`--extend-select`/`--ignore`, when any was given.
+    pub selection: Option<Selection>,
+    /// `--quiet`: no summary lines.
+    pub quiet: bool,
+}
+
+/// Which rules run, as ruff's flags choose them, on top of the config's levels.
+pub struct Selection {
+    /// `--select`: the only rules that run (`None`: those the config enables).
+    select: Option<Vec<&'static str>>,
+    extend: Vec<&'static str>,
+    ignore: Vec<&'static str>,
+}
+
+impl Selection {
+    pub fn new(
+        select: &Option<Vec<&'static str>>,
+        extend: &[&'static str],
+        ignore: &[&'static str],
+    ) -> Option<Selection> {
+        (select.is_some() || !extend.is_empty() || !ignore.is_empty()).then(|| Selection {
+            select: select.clone(),
+            extend: extend.to_vec(),
+            ignore: ignore.to_vec(),
+        })
+    }
+
+    /// `config` with the selection applied: a rule that is selected keeps its configured
+    /// level, or runs at its default level when the config turns it off.
+    pub fn apply(&self, config: &Settings) -> Settings {
+        let mut out = config.clone();
+        for rule in RULES {
+            let enabled = if self.ignore.contains(&rule.id) {
+                false
+            } else if self.extend.contains(&rule.id) {
+                true
+            } else {
+                match &self.select {
+                    Some(ids) => ids.contains(&rule.id),
+                    None => config.level(rule.id) != Level::Off,
+                }
+            };
+            let level = match (enabled, config.level(rule.id)) {
+                (false, _) => Level::Off,
+                (true, Level::Off) => rule.default_level,
+                (true, level) => level,
+            };
+            out.set_level(rule.id, level);
+        }
+        out
+    }
+}
+
+impl Options {
+    /// The rule levels a job runs with.
+    fn settings<'a>(&self, job: &'a Job) -> Cow<'a, Settings> {
+        match &self.selection {
+            Some(s) => Cow::Owned(s.apply(&job.config.settings)),
+            None => Cow::Borrowed(&job.config.settings),
+        }
+    }
 }
 
 /// The analyzed text of a file, without its BOM.
@@ -100,7 +162,7 @@ pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
 const SNIFF_BYTES: u64 = 64 * 1024;
 
 /// A `file-error` at the file's configured level (`off`: none).
-fn file_error(report: &mut Report, settings: &mtlsguard_analyzer::Settings, message: String) {
+fn file_error(report: &mut Report, settings: &Settings, message: String) {
     let level = settings.level(FILE_ERROR);
     if level != Level::Off {
         report.findings.push(Finding {
@@ -114,12 +176,38 @@ fn file_error(report: &mut Report, settings: &mtlsguard_analyzer::Settings, mess
     }
 }
 
+/// The size limit for a job's file.
+fn size_limit(job: &Job, opts: &Options) -> u64 {
+    opts.max_file_size
+        .or(job.config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE as u64)
+}
+
+/// Whether `check` would analyze the job's file (`--show-files`): JSON only when it is an
+/// ARM template, judged as [`process`] judges it.
+pub fn is_checked(job: &Job, opts: &Options) -> Result<bool, String> {
+    if job.language != Language::Json {
+        return Ok(true);
+    }
+    let io = |e: std::io::Error| format!("cannot read {}: {}", job.display, io_message(&e));
+    let file = std::fs::File::open(&job.path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    // An over-large file is judged by its head, as `process` judges it.
+    let take = if len > size_limit(job, opts) {
+        SNIFF_BYTES
+    } else {
+        len
+    };
+    let mut head = Vec::new();
+    file.take(take).read_to_end(&mut head).map_err(io)?;
+    Ok(is_arm_template(&String::from_utf8_lossy(&head)))
+}
+
 fn process(job: &Job, opts: &Options) -> Option<Report> {
     let mut report = Report::new(job);
-    let limit = opts
-        .max_file_size
-        .or(job.config.max_file_size)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE as u64);
+    let limit = size_limit(job, opts);
+    let settings = opts.settings(job);
+    let settings = settings.as_ref();
     let io_error = |report: &mut Report, e: std::io::Error| {
         report.error = Some(format!("cannot read {}: {}", job.display, io_message(&e)));
     };
@@ -147,7 +235,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         }
         file_error(
             &mut report,
-            &job.config.settings,
+            settings,
             format!(
                 "file is too large to analyze ({len} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)"
             ),
@@ -169,7 +257,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
             {
                 return None;
             }
-            file_error(&mut report, &job.config.settings, message);
+            file_error(&mut report, settings, message);
             return Some(report);
         }
     };
@@ -177,7 +265,6 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         return None;
     }
 
-    let settings = &job.config.settings;
     if opts.mode == Mode::Check {
         (report.findings, report.outcomes) =
             analyze_text_with_outcomes(job.language, text, settings);
