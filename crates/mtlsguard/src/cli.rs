@@ -11,6 +11,7 @@ mod fix;
 mod output;
 mod process;
 mod statistics;
+mod summary;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,10 +37,14 @@ pub enum OutputFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files and folders to check. Folders are walked respecting .gitignore; files named
-    /// explicitly are always checked.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files and folders to check [default: .]. Folders are walked respecting .gitignore;
+    /// files named explicitly are always checked. `-` reads one file from stdin.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The name of the text read from stdin: its extension picks the language (default
+    /// Bicep) and its folder the configuration. Implies reading stdin when no PATH is given.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
@@ -161,7 +166,33 @@ pub fn check(args: CheckArgs) -> ExitCode {
         None => ConfigCache::new(),
     };
 
-    let collected = files::collect(&args.paths, &mut cache, args.force_exclude);
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
+        || (args.paths.is_empty() && args.stdin_filename.is_some());
+    let collected = if stdin {
+        if args.paths.len() > 1 {
+            eprint_error("`-` (stdin) cannot be checked together with other paths");
+            return ExitCode::from(2);
+        }
+        match stdin_job(
+            args.stdin_filename.as_deref(),
+            &mut cache,
+            args.force_exclude,
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                eprint_error(&e);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        files::collect(&paths, &mut cache, args.force_exclude)
+    };
+    let stdin_text = collected.jobs.first().and_then(|j| j.stdin.clone());
     for w in &collected.warnings {
         eprint_warning(w);
     }
@@ -248,21 +279,33 @@ pub fn check(args: CheckArgs) -> ExitCode {
             }
         }
         print_stdout(&out);
-        let _ = (!args.quiet).then(|| {
-            writeln!(
-                anstream::stderr(),
-                "{}",
-                if changed == 0 {
-                    "No fixes to apply.".to_owned()
-                } else {
-                    format!(
-                        "Would fix {} in {}.",
-                        plural(fixes, "problem"),
-                        plural(changed, "file")
-                    )
-                }
-            )
-        });
+        let unsafe_left = reports
+            .iter()
+            .flat_map(|r| &r.findings)
+            .filter(|f| f.fix.as_ref().is_some_and(|fix| !fix.safe) && !args.unsafe_fixes)
+            .count();
+        let more = if unsafe_left > 0 {
+            format!("{} more with --unsafe-fixes", thousands(unsafe_left))
+        } else {
+            String::new()
+        };
+        let line = match (changed, unsafe_left) {
+            (0, 0) => "No fixes to apply.".to_owned(),
+            (0, _) => format!("No safe fixes to apply; {more}."),
+            (_, 0) => format!(
+                "Would fix {} in {}.",
+                plural(fixes, "problem"),
+                plural(changed, "file")
+            ),
+            _ => format!(
+                "Would fix {} in {} ({more}).",
+                plural(fixes, "problem"),
+                plural(changed, "file")
+            ),
+        };
+        if !args.quiet {
+            let _ = writeln!(anstream::stderr(), "{line}");
+        }
         return if !io_errors.is_empty() {
             ExitCode::from(2)
         } else if changed > 0 && !args.exit_zero {
@@ -287,13 +330,30 @@ pub fn check(args: CheckArgs) -> ExitCode {
         }
     }
 
+    let analyzed = reports.iter().filter(|r| !r.skipped).count();
+    if analyzed == 0 && io_errors.is_empty() {
+        eprint_warning("no files analyzed");
+    }
     let rendered = match args.output_format {
-        OutputFormat::Text => output::text(&reports, &opts, reports.len()),
+        OutputFormat::Text => output::text(&reports, &opts, analyzed),
         OutputFormat::Json => output::json(&reports),
         OutputFormat::Sarif => output::sarif(&reports, &io_errors),
         OutputFormat::Github => output::github(&reports),
     };
-    print_stdout(&rendered);
+    match (&stdin_text, mode) {
+        // As ruff does: the fixed text goes to stdout (an editor or pipe replaces the
+        // buffer with it), so the findings go to stderr.
+        (Some(original), process::Mode::Fix) => {
+            let text = reports
+                .iter()
+                .find_map(|r| r.stdin_output.as_deref())
+                .unwrap_or(original);
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text).and_then(|()| out.flush());
+            let _ = write!(anstream::stderr(), "{rendered}");
+        }
+        _ => print_stdout(&rendered),
+    }
     if args.statistics {
         let table = statistics::render(reports.iter().map(|r| r.outcomes.as_slice()));
         let _ = write!(anstream::stderr(), "{table}");
@@ -308,12 +368,71 @@ pub fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// The job for `check -`: stdin's text, named and configured by `--stdin-filename`.
+fn stdin_job(
+    name: Option<&std::path::Path>,
+    cache: &mut ConfigCache,
+    force_exclude: bool,
+) -> Result<files::Collected, String> {
+    let language = match name {
+        None => mtlsguard_analyzer::Language::Bicep,
+        Some(n) => mtlsguard_analyzer::language_for_path(&n.to_string_lossy()).ok_or_else(
+            || {
+                format!(
+                    "--stdin-filename {}: cannot tell the language; the name must end in .bicep, .json or .jsonc",
+                    n.display()
+                )
+            },
+        )?,
+    };
+    let config = match name {
+        Some(n) => cache.for_file(n),
+        None => cache.for_dir(std::path::Path::new(".")),
+    };
+    let mut collected = files::Collected::default();
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            collected.config_error = Some(e);
+            return Ok(collected);
+        }
+    };
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut text)
+        .map_err(|e| format!("cannot read stdin: {}", config::io_message(&e)))?;
+    if force_exclude && name.is_some_and(|n| config.is_excluded(n)) {
+        return Ok(collected);
+    }
+    collected.jobs.push(files::Job {
+        path: name.map_or_else(|| PathBuf::from("-"), PathBuf::from),
+        display: name.map_or_else(|| "-".to_owned(), files::display_path),
+        language,
+        config,
+        explicit: true,
+        stdin: Some(text),
+    });
+    Ok(collected)
+}
+
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
-        format!("{n} {word}s")
+        format!("{} {word}s", thousands(n))
     }
+}
+
+/// `7012` → `7,012`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn rule(args: RuleArgs) -> ExitCode {
@@ -361,6 +480,16 @@ fn rule_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(7012), "7,012");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(plural(1, "file"), "1 file");
+        assert_eq!(plural(7012, "file"), "7,012 files");
+    }
 
     #[test]
     fn threads() {

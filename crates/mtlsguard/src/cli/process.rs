@@ -125,6 +125,10 @@ pub struct Report {
     /// An I/O error (exit 2).
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// Not analyzed (a file named on the command line that is not a template).
+    pub skipped: bool,
+    /// `--fix` on stdin: the text to print (fixed, or as given).
+    pub stdin_output: Option<Vec<u8>>,
 }
 
 impl Report {
@@ -139,6 +143,8 @@ impl Report {
             diff: None,
             error: None,
             warnings: Vec::new(),
+            skipped: false,
+            stdin_output: None,
         }
     }
 }
@@ -148,7 +154,18 @@ impl Report {
 pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
         .filter_map(|job| {
-            let mut report = process(job, opts)?;
+            let Some(mut report) = process(job, opts) else {
+                // Walked folders hold plenty of JSON that is not ours; a file the user
+                // named is worth a word.
+                return job.explicit.then(|| Report {
+                    skipped: true,
+                    warnings: vec![format!(
+                        "skipped {}: not an ARM template (no deploymentTemplate.json `$schema`)",
+                        job.display
+                    )],
+                    ..Report::new(job)
+                });
+            };
             // Keep the text only where findings need it for their lines and columns.
             if report.findings.is_empty() {
                 report.source = None;
@@ -212,6 +229,24 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         report.error = Some(format!("cannot read {}: {}", job.display, io_message(&e)));
     };
 
+    if let Some(bytes) = &job.stdin {
+        if bytes.len() as u64 > limit {
+            let head = &bytes[..bytes.len().min(SNIFF_BYTES as usize)];
+            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(head)) {
+                return None;
+            }
+            file_error(
+                &mut report,
+                settings,
+                format!(
+                    "stdin is too large to analyze ({} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)",
+                    bytes.len()
+                ),
+            );
+            return Some(report);
+        }
+        return analyze(job, opts, settings, report, bytes);
+    }
     let len = match std::fs::metadata(&job.path) {
         Ok(m) => m.len(),
         Err(e) => {
@@ -250,11 +285,21 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
             return Some(report);
         }
     };
-    let (text, bom) = match decode(&bytes) {
+    analyze(job, opts, settings, report, &bytes)
+}
+
+/// Decodes, analyzes and (with `--fix`) writes back the file's `bytes`.
+fn analyze(
+    job: &Job,
+    opts: &Options,
+    settings: &Settings,
+    mut report: Report,
+    bytes: &[u8],
+) -> Option<Report> {
+    let (text, bom) = match decode(bytes) {
         Ok(t) => t,
         Err(message) => {
-            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(&bytes))
-            {
+            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(bytes)) {
                 return None;
             }
             file_error(&mut report, settings, message);
@@ -299,7 +344,15 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         return Some(report);
     }
 
-    match fix::write_if_unchanged(&job.path, &bytes, &new_bytes) {
+    if job.stdin.is_some() {
+        report.stdin_output = Some(new_bytes);
+        report.written = true;
+        report.fixed = outcome.applied;
+        report.findings = outcome.after;
+        report.source = Some(Source::new(outcome.text, bom));
+        return Some(report);
+    }
+    match fix::write_if_unchanged(&job.path, bytes, &new_bytes) {
         Ok(()) => {
             report.written = true;
             report.fixed = outcome.applied;
