@@ -11,6 +11,7 @@ mod fix;
 mod output;
 mod process;
 mod statistics;
+mod summary;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,10 +37,14 @@ pub enum OutputFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files and folders to check. Folders are walked respecting .gitignore; files named
-    /// explicitly are always checked.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files and folders to check [default: .]. Folders are walked respecting .gitignore;
+    /// files named explicitly are always checked. `-` reads one file from stdin.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The name of the text read from stdin: its extension picks the language (default
+    /// Bicep) and its folder the configuration. Implies reading stdin when no PATH is given.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
@@ -57,7 +62,7 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
     /// Report files larger than this instead of analyzing them (bytes; KiB/MiB suffixes
     /// allowed) [default: 16MiB, or max-file-size from mtlsguard.toml].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
     pub max_file_size: Option<u64>,
     /// Apply the config's `exclude` globs to files named on the command line too.
     #[arg(long)]
@@ -71,8 +76,36 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with_all = ["fix", "diff"])]
     pub statistics: bool,
     /// Analyze files on this many threads [default: one per core].
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<std::num::NonZeroUsize>,
+    /// Run only these rules (comma-separated ids), replacing the configured set; a
+    /// selected rule that the config turns off runs at its default level.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub select: Option<Vec<&'static str>>,
+    /// Also run these rules (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub extend_select: Vec<&'static str>,
+    /// Do not run these rules (comma-separated ids); wins over --select.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_rule_id)]
+    pub ignore: Vec<&'static str>,
+    /// Exit 0 even when there are findings (or, with --diff, fixes); errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the findings only: no summary lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// List the files that would be checked, one per line, and exit.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "statistics"])]
+    pub show_files: bool,
+}
+
+/// `--select`/`--extend-select`/`--ignore` values.
+fn parse_rule_id(s: &str) -> Result<&'static str, String> {
+    let id = s.trim();
+    mtlsguard_analyzer::rule(id).map(|r| r.id).ok_or_else(|| {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        format!("unknown rule id `{id}`; known rules: {}", ids.join(", "))
+    })
 }
 
 #[derive(clap::Args, Debug)]
@@ -85,25 +118,13 @@ pub struct RuleArgs {
     pub all: bool,
 }
 
-/// `--max-file-size` values: `1048576`, `512KiB`, `16MiB`, `1GiB` (also `K`, `M`, `KB`, `MB`).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{s}` is not a size (e.g. 1048576, 512KiB, 16MiB)")),
-    };
-    match n.checked_mul(mult) {
-        Some(0) => Err("the size limit must be positive".into()),
-        Some(v) => Ok(v),
-        None => Err(format!("`{s}` is too large")),
+/// `-j` values: clap's own message for 0 ("number would be zero for non-zero type") does
+/// not say what to type instead.
+fn parse_threads(s: &str) -> Result<std::num::NonZeroUsize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("-j/--threads must be at least 1".into()),
+        Ok(n) => Ok(std::num::NonZeroUsize::new(n).expect("not zero")),
+        Err(_) => Err(format!("`{s}` is not a number of threads")),
     }
 }
 
@@ -124,7 +145,7 @@ pub(crate) fn eprint_warning(msg: &str) {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     let mut out = anstream::stdout();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -145,7 +166,33 @@ pub fn check(args: CheckArgs) -> ExitCode {
         None => ConfigCache::new(),
     };
 
-    let collected = files::collect(&args.paths, &mut cache, args.force_exclude);
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
+        || (args.paths.is_empty() && args.stdin_filename.is_some());
+    let collected = if stdin {
+        if args.paths.len() > 1 {
+            eprint_error("`-` (stdin) cannot be checked together with other paths");
+            return ExitCode::from(2);
+        }
+        match stdin_job(
+            args.stdin_filename.as_deref(),
+            &mut cache,
+            args.force_exclude,
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                eprint_error(&e);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        files::collect(&paths, &mut cache, args.force_exclude)
+    };
+    let stdin_text = collected.jobs.first().and_then(|j| j.stdin.clone());
     for w in &collected.warnings {
         eprint_warning(w);
     }
@@ -162,11 +209,36 @@ pub fn check(args: CheckArgs) -> ExitCode {
     } else {
         process::Mode::Check
     };
+    let selection = process::Selection::new(&args.select, &args.extend_select, &args.ignore);
     let opts = process::Options {
         mode,
         unsafe_fixes: args.unsafe_fixes,
         max_file_size: args.max_file_size,
+        selection,
+        quiet: args.quiet,
     };
+    if args.show_files {
+        let mut out = String::new();
+        for job in &collected.jobs {
+            match process::is_checked(job, &opts) {
+                Ok(true) => {
+                    out.push_str(&job.display);
+                    out.push('\n');
+                }
+                Ok(false) => {}
+                Err(e) => io_errors.push(e),
+            }
+        }
+        print_stdout(&out);
+        for e in &io_errors {
+            eprint_error(e);
+        }
+        return if io_errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
     let reports = match args.threads {
         None => process::run(&collected.jobs, &opts),
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.get()).build() {
@@ -207,29 +279,43 @@ pub fn check(args: CheckArgs) -> ExitCode {
             }
         }
         print_stdout(&out);
-        let _ = writeln!(
-            anstream::stderr(),
-            "{}",
-            if changed == 0 {
-                "No fixes to apply.".to_owned()
-            } else {
-                format!(
-                    "Would fix {} in {}.",
-                    plural(fixes, "problem"),
-                    plural(changed, "file")
-                )
-            }
-        );
+        let unsafe_left = reports
+            .iter()
+            .flat_map(|r| &r.findings)
+            .filter(|f| f.fix.as_ref().is_some_and(|fix| !fix.safe) && !args.unsafe_fixes)
+            .count();
+        let more = if unsafe_left > 0 {
+            format!("{} more with --unsafe-fixes", thousands(unsafe_left))
+        } else {
+            String::new()
+        };
+        let line = match (changed, unsafe_left) {
+            (0, 0) => "No fixes to apply.".to_owned(),
+            (0, _) => format!("No safe fixes to apply; {more}."),
+            (_, 0) => format!(
+                "Would fix {} in {}.",
+                plural(fixes, "problem"),
+                plural(changed, "file")
+            ),
+            _ => format!(
+                "Would fix {} in {} ({more}).",
+                plural(fixes, "problem"),
+                plural(changed, "file")
+            ),
+        };
+        if !args.quiet {
+            let _ = writeln!(anstream::stderr(), "{line}");
+        }
         return if !io_errors.is_empty() {
             ExitCode::from(2)
-        } else if changed > 0 {
+        } else if changed > 0 && !args.exit_zero {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         };
     }
 
-    if mode == process::Mode::Fix {
+    if mode == process::Mode::Fix && !args.quiet {
         let mut err = anstream::stderr();
         for r in reports.iter().filter(|r| r.written) {
             let _ = writeln!(
@@ -244,13 +330,30 @@ pub fn check(args: CheckArgs) -> ExitCode {
         }
     }
 
+    let analyzed = reports.iter().filter(|r| !r.skipped).count();
+    if analyzed == 0 && io_errors.is_empty() {
+        eprint_warning("no files analyzed");
+    }
     let rendered = match args.output_format {
-        OutputFormat::Text => output::text(&reports, &opts, reports.len()),
+        OutputFormat::Text => output::text(&reports, &opts, analyzed),
         OutputFormat::Json => output::json(&reports),
         OutputFormat::Sarif => output::sarif(&reports, &io_errors),
         OutputFormat::Github => output::github(&reports),
     };
-    print_stdout(&rendered);
+    match (&stdin_text, mode) {
+        // As ruff does: the fixed text goes to stdout (an editor or pipe replaces the
+        // buffer with it), so the findings go to stderr.
+        (Some(original), process::Mode::Fix) => {
+            let text = reports
+                .iter()
+                .find_map(|r| r.stdin_output.as_deref())
+                .unwrap_or(original);
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text).and_then(|()| out.flush());
+            let _ = write!(anstream::stderr(), "{rendered}");
+        }
+        _ => print_stdout(&rendered),
+    }
     if args.statistics {
         let table = statistics::render(reports.iter().map(|r| r.outcomes.as_slice()));
         let _ = write!(anstream::stderr(), "{table}");
@@ -258,19 +361,78 @@ pub fn check(args: CheckArgs) -> ExitCode {
 
     if !io_errors.is_empty() {
         ExitCode::from(2)
-    } else if failing {
+    } else if failing && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
+/// The job for `check -`: stdin's text, named and configured by `--stdin-filename`.
+fn stdin_job(
+    name: Option<&std::path::Path>,
+    cache: &mut ConfigCache,
+    force_exclude: bool,
+) -> Result<files::Collected, String> {
+    let language = match name {
+        None => mtlsguard_analyzer::Language::Bicep,
+        Some(n) => mtlsguard_analyzer::language_for_path(&n.to_string_lossy()).ok_or_else(
+            || {
+                format!(
+                    "--stdin-filename {}: cannot tell the language; the name must end in .bicep, .json or .jsonc",
+                    n.display()
+                )
+            },
+        )?,
+    };
+    let config = match name {
+        Some(n) => cache.for_file(n),
+        None => cache.for_dir(std::path::Path::new(".")),
+    };
+    let mut collected = files::Collected::default();
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            collected.config_error = Some(e);
+            return Ok(collected);
+        }
+    };
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut text)
+        .map_err(|e| format!("cannot read stdin: {}", config::io_message(&e)))?;
+    if force_exclude && name.is_some_and(|n| config.is_excluded(n)) {
+        return Ok(collected);
+    }
+    collected.jobs.push(files::Job {
+        path: name.map_or_else(|| PathBuf::from("-"), PathBuf::from),
+        display: name.map_or_else(|| "-".to_owned(), files::display_path),
+        language,
+        config,
+        explicit: true,
+        stdin: Some(text),
+    });
+    Ok(collected)
+}
+
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
-        format!("{n} {word}s")
+        format!("{} {word}s", thousands(n))
     }
+}
+
+/// `7012` → `7,012`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn rule(args: RuleArgs) -> ExitCode {
@@ -320,12 +482,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
-        assert_eq!(parse_size("2k"), Ok(2048));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5 parsecs").is_err());
+    fn counts() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(7012), "7,012");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(plural(1, "file"), "1 file");
+        assert_eq!(plural(7012, "file"), "7,012 files");
+    }
+
+    #[test]
+    fn threads() {
+        assert_eq!(parse_threads("3").map(|n| n.get()), Ok(3));
+        assert_eq!(
+            parse_threads("0").unwrap_err(),
+            "-j/--threads must be at least 1"
+        );
+        assert!(parse_threads("two").is_err());
     }
 }

@@ -5,8 +5,9 @@
 //! ```toml
 //! # Paths to skip, as globs relative to this file's folder.
 //! exclude = ["generated", "legacy/**/*.json"]
-//! # Files larger than this many bytes are reported instead of analyzed (default 16 MiB).
-//! max-file-size = 8388608
+//! # Files larger than this are reported instead of analyzed (default 16 MiB); bytes, or
+//! # a string with a KiB/MiB/GiB suffix as `--max-file-size` takes.
+//! max-file-size = "8MiB"
 //!
 //! [rules]
 //! app-service-client-cert = "error"   # off | info | warning | error
@@ -16,6 +17,9 @@
 //! [options.data-factory-client-cert]
 //! managed-identity = "report"   # ignore (default) | report
 //! ```
+//!
+//! Below it, the levels of the nearest `bicepconfig.json` (`analyzers.mtlsguard.rules.<id>.level`,
+//! see [`bicepconfig`]) apply: defaults, then `bicepconfig.json`, then `mtlsguard.toml`.
 //!
 //! Unknown keys, unknown rule ids, bad levels and TOML syntax errors are all errors
 //! ([`ConfigError`]) that name the file, the line and the key.
@@ -33,19 +37,27 @@
 //! - [`Config`]: the result — [`Config::settings`] (per-rule levels for
 //!   `mtlsguard_analyzer::analyze`), [`Config::is_excluded`], [`Config::max_file_size`].
 //!   [`Config::default_in`] is the configuration used when no file is found.
-//! - [`ConfigCache`]: per-folder memo of discovery and loading for callers that look up
-//!   many files. [`ConfigCache::with_override`] pins one config for every file (what
+//! - [`ConfigCache`]: per-folder memo of discovery and loading (of both files) for
+//!   callers that look up many files. [`ConfigCache::with_override`] pins one config for every file (what
 //!   `--config PATH` does); [`ConfigCache::clear`] forgets everything (call it when a
 //!   config file changes).
 
-use std::collections::{BTreeMap, HashMap};
+mod bicepconfig;
+mod cache;
+mod size;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use mtlsguard_analyzer::{Level, RULES, Settings};
 use serde::Deserialize;
+
+pub use bicepconfig::BicepConfig;
+pub use cache::ConfigCache;
+pub use size::parse_size;
+use size::{SIZE_EXPECTED, SizeValue};
 
 /// The file name looked for in each folder.
 pub const CONFIG_FILE_NAME: &str = "mtlsguard.toml";
@@ -66,6 +78,11 @@ pub struct Config {
     exclude: GlobSet,
     /// `max-file-size` in bytes, when set.
     pub max_file_size: Option<u64>,
+    /// The levels `[rules]` sets, which win over a `bicepconfig.json`'s.
+    rule_levels: Vec<(&'static str, Level)>,
+    /// The `bicepconfig.json` whose levels are layered below, if any.
+    #[allow(dead_code)] // for the language server and diagnostics
+    pub bicepconfig: Option<PathBuf>,
 }
 
 impl Config {
@@ -79,7 +96,23 @@ impl Config {
             exclude_patterns: Vec::new(),
             exclude: GlobSet::empty(),
             max_file_size: None,
+            rule_levels: Vec::new(),
+            bicepconfig: None,
         }
+    }
+
+    /// This configuration over a `bicepconfig.json`'s levels: defaults, then
+    /// `bicepconfig.json`, then this file's `[rules]`.
+    pub fn over_bicepconfig(&self, layer: &BicepConfig) -> Config {
+        let mut out = self.clone();
+        let mut settings = Settings::default();
+        settings.report_managed_identity = self.settings.report_managed_identity;
+        for (id, level) in layer.levels.iter().chain(&self.rule_levels) {
+            settings.set_level(id, *level);
+        }
+        out.settings = settings;
+        out.bicepconfig = Some(layer.path.clone());
+        out
     }
 
     /// True when `path` (absolute, or relative to the current folder) or one of its
@@ -144,7 +177,7 @@ struct RawConfig {
     rules: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
     #[serde(default)]
     exclude: Vec<toml::Spanned<String>>,
-    max_file_size: Option<toml::Spanned<i64>>,
+    max_file_size: Option<toml::Spanned<SizeValue>>,
     #[serde(default)]
     options:
         BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
@@ -197,7 +230,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     .strip_prefix("unknown field `")
                     .and_then(|m| m.split('`').next())
                     .map(str::to_owned)
-                    .or_else(|| key_at(text, span.start));
+                    .or_else(|| key_at(text, span.start))
+                    .or_else(|| {
+                        message
+                            .contains(SIZE_EXPECTED)
+                            .then(|| "max-file-size".into())
+                    });
                 let message = message
                     .replace("unknown field", "unknown key")
                     .replace("field", "key");
@@ -214,9 +252,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
 
     let mut settings = Settings::default();
+    let mut rule_levels = Vec::new();
     for (id, level) in &raw.rules {
         let key = Some(format!("rules.{}", id.get_ref()));
-        if mtlsguard_analyzer::rule(id.get_ref()).is_none() {
+        let Some(meta) = mtlsguard_analyzer::rule(id.get_ref()) else {
             let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
             return Err(at(
                 id.span(),
@@ -227,7 +266,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     ids.join(", ")
                 ),
             ));
-        }
+        };
         let Some(lvl) = Level::parse(level.get_ref()) else {
             return Err(at(
                 level.span(),
@@ -238,7 +277,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 ),
             ));
         };
-        settings.set_level(id.get_ref(), lvl);
+        settings.set_level(meta.id, lvl);
+        rule_levels.push((meta.id, lvl));
     }
 
     for (rule, opts) in &raw.options {
@@ -301,15 +341,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
 
     let max_file_size = match &raw.max_file_size {
-        Some(v) if *v.get_ref() <= 0 => {
-            return Err(at(
-                v.span(),
-                Some("max-file-size".into()),
-                format!("must be a positive number of bytes, not {}", v.get_ref()),
-            ));
-        }
-        Some(v) => Some(*v.get_ref() as u64),
         None => None,
+        Some(v) => {
+            let size = match v.get_ref() {
+                SizeValue::Bytes(n) if *n <= 0 => {
+                    Err(format!("must be a positive number of bytes, not {n}"))
+                }
+                SizeValue::Bytes(n) => Ok(*n as u64),
+                SizeValue::Text(s) => parse_size(s),
+            };
+            Some(size.map_err(|m| at(v.span(), Some("max-file-size".into()), m))?)
+        }
     };
 
     let abs = absolute(path);
@@ -321,6 +363,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         exclude_patterns,
         exclude,
         max_file_size,
+        rule_levels,
+        bicepconfig: None,
     })
 }
 
@@ -343,69 +387,6 @@ pub fn discover(start_dir: &Path) -> Option<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(CONFIG_FILE_NAME))
         .find(|candidate| candidate.is_file())
-}
-
-/// Memoizes discovery per folder and loading per config file.
-#[derive(Debug, Default)]
-pub struct ConfigCache {
-    pinned: Option<Arc<Config>>,
-    /// Folder → the config file that applies there (`None`: none).
-    by_dir: HashMap<PathBuf, Option<PathBuf>>,
-    loaded: HashMap<PathBuf, Result<Arc<Config>, ConfigError>>,
-}
-
-impl ConfigCache {
-    pub fn new() -> ConfigCache {
-        ConfigCache::default()
-    }
-
-    /// Every lookup returns `config` (`--config PATH`).
-    pub fn with_override(config: Config) -> ConfigCache {
-        ConfigCache {
-            pinned: Some(Arc::new(config)),
-            ..ConfigCache::default()
-        }
-    }
-
-    /// The configuration for a file: the nearest `mtlsguard.toml` walking up from the
-    /// file's folder, or the default (rooted at that folder) when there is none.
-    pub fn for_file(&mut self, file: &Path) -> Result<Arc<Config>, ConfigError> {
-        let abs = absolute(file);
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.for_dir(&dir)
-    }
-
-    /// The configuration that applies to files directly inside `dir`.
-    pub fn for_dir(&mut self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
-        if let Some(pinned) = &self.pinned {
-            return Ok(pinned.clone());
-        }
-        let dir = absolute(dir);
-        let found = match self.by_dir.get(&dir) {
-            Some(found) => found.clone(),
-            None => {
-                let found = discover(&dir);
-                self.by_dir.insert(dir.clone(), found.clone());
-                found
-            }
-        };
-        match found {
-            None => Ok(Arc::new(Config::default_in(&dir))),
-            Some(path) => self
-                .loaded
-                .entry(path.clone())
-                .or_insert_with(|| load(&path).map(Arc::new))
-                .clone(),
-        }
-    }
-
-    /// Forgets every discovery and loaded file (a config file was created, changed or
-    /// deleted). A pinned override stays.
-    #[allow(dead_code)] // used by the language server
-    pub fn clear(&mut self) {
-        self.by_dir.clear();
-        self.loaded.clear();
-    }
 }
 
 /// An absolute, lexically normalized path (no `.`/`..`), without touching symlinks.

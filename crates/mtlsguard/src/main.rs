@@ -1,4 +1,5 @@
-//! `mtlsguard`: the command-line linter (`check`, `rule`) and the language server (`server`).
+//! `mtlsguard`: the command-line linter (`check`, `rule`), the language server (`server`)
+//! and shell completions (`completions`).
 
 mod cli;
 mod config;
@@ -6,7 +7,7 @@ mod server;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +28,11 @@ enum Command {
     Server(server::ServerArgs),
     /// Explain a rule, or list them all.
     Rule(cli::RuleArgs),
+    /// Print a shell completion script (e.g. `mtlsguard completions bash > ~/.local/share/bash-completion/completions/mtlsguard`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,5 +41,11 @@ fn main() -> ExitCode {
         Command::Check(a) => cli::check(a),
         Command::Server(a) => server::run(a),
         Command::Rule(a) => cli::rule(a),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "mtlsguard", &mut out);
+            cli::print_stdout(&String::from_utf8_lossy(&out));
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -282,11 +282,15 @@ fn gitignore_and_non_arm_json_are_skipped() {
         "{}",
         explicit.stdout
     );
-    // A non-ARM JSON named explicitly is still silently ignored.
+    // A non-ARM JSON named explicitly is skipped with a word.
     let json = run(dir.path(), &["check", "package.json"]);
     assert_eq!(
         (json.code, json.stdout.as_str(), json.stderr.as_str()),
-        (0, "No problems found in 0 files.\n", "")
+        (
+            0,
+            "",
+            "warning: skipped package.json: not an ARM template (no deploymentTemplate.json `$schema`)\nwarning: no files analyzed\n"
+        )
     );
 }
 
@@ -417,7 +421,10 @@ fn diff_shows_fixes_without_writing() {
     let r = run(dir.path(), &["check", "--diff"]);
     assert_eq!(r.code, 1);
     insta::assert_snapshot!("diff", r.stdout.replace('\r', "␍"));
-    assert_eq!(r.stderr, "Would fix 2 problems in 2 files.\n");
+    assert_eq!(
+        r.stderr,
+        "Would fix 2 problems in 2 files (1 more with --unsafe-fixes).\n"
+    );
     assert_eq!(fs::read(dir.path().join("arm.json")).unwrap(), ARM_BOM_CRLF);
     assert_eq!(
         fs::read_to_string(dir.path().join("app.bicep")).unwrap(),
@@ -501,8 +508,8 @@ fn config_discovery_levels_and_exclude() {
         &["check", "--force-exclude", "generated/app.bicep"],
     );
     assert_eq!(
-        (forced.code, forced.stdout.as_str()),
-        (0, "No problems found in 0 files.\n")
+        (forced.code, forced.stdout.as_str(), forced.stderr.as_str()),
+        (0, "", "warning: no files analyzed\n")
     );
 
     // --config replaces discovery for every file.

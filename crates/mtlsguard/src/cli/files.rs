@@ -16,6 +16,10 @@ pub struct Job {
     pub display: String,
     pub language: Language,
     pub config: Arc<Config>,
+    /// Named on the command line (so skipping it deserves a warning).
+    pub explicit: bool,
+    /// The text read from stdin (`check -`), analyzed instead of reading `path`.
+    pub stdin: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -71,6 +75,8 @@ pub fn collect(paths: &[PathBuf], cache: &mut ConfigCache, force_exclude: bool) 
                     display,
                     language,
                     config,
+                    explicit: true,
+                    stdin: None,
                 });
             }
             continue;
@@ -133,6 +139,8 @@ pub fn collect(paths: &[PathBuf], cache: &mut ConfigCache, force_exclude: bool) 
                     display: display_path(path),
                     language,
                     config,
+                    explicit: false,
+                    stdin: None,
                 });
             }
         }

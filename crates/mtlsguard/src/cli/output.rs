@@ -7,8 +7,7 @@ use anstyle::{AnsiColor, Style};
 use mtlsguard_analyzer::{Finding, Level};
 use serde::Serialize;
 
-use super::plural;
-use super::process::{Mode, Options, Report, Source};
+use super::process::{Options, Report, Source};
 
 mod sarif;
 
@@ -97,16 +96,19 @@ fn line_end(src: &Source, line: usize) -> usize {
 /// underlined, related locations, the fix, then a summary.
 pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String {
     let renderer = Renderer::styled();
+    let info_renderer = Renderer::styled().warning(
+        Style::new()
+            .fg_color(Some(level_color(Level::Info).into()))
+            .bold(),
+    );
     let bold = Style::new().bold();
     let fix_style = Style::new().fg_color(Some(AnsiColor::Cyan.into())).bold();
     let mut out = String::new();
-    let mut total = 0;
     let mut fixable = 0;
     let mut unsafe_only = 0;
     for r in reports {
         let src = r.source.as_ref();
         for f in &r.findings {
-            total += 1;
             let marker = applicable(f, opts.unsafe_fixes);
             if marker {
                 fixable += 1;
@@ -130,14 +132,15 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
                 out.push('\n');
                 continue;
             };
-            let level = snippet_level(f.level);
             let (first_line, window, span) = lines_around(src, &f.range);
-            // The label names the level; annotate-snippets already prefixes info-level
-            // labels with "info:", so those get none.
-            let mut annotation = level.span(span);
-            if f.level != Level::Info {
-                annotation = annotation.label(f.level.as_str());
-            }
+            // The label names the level. annotate-snippets prefixes an info annotation's
+            // label with "info: " (so "info: info"); an info finding is drawn as a warning
+            // in info's color instead, which underlines the same way without a prefix.
+            let (level, renderer) = match f.level {
+                Level::Info | Level::Off => (SnippetLevel::Warning, &info_renderer),
+                other => (snippet_level(other), &renderer),
+            };
+            let annotation = level.span(span).label(f.level.as_str());
             let mut message = level.title("").snippet(
                 Snippet::source(&src.text[window.clone()])
                     .line_start(first_line)
@@ -180,38 +183,14 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
             out.push_str("\n\n");
         }
     }
-    let fixed: usize = reports
-        .iter()
-        .filter(|r| r.written)
-        .map(|r| r.fixed.len())
-        .sum();
-    if opts.mode == Mode::Fix && fixed > 0 {
-        let _ = writeln!(
-            out,
-            "Found {} ({fixed} fixed, {total} remaining).",
-            plural(total + fixed, "problem")
-        );
-    } else if total == 0 {
-        let _ = writeln!(
-            out,
-            "No problems found in {}.",
-            plural(files_checked, "file")
-        );
-        return out;
-    } else {
-        let _ = write!(out, "Found {}", plural(total, "problem"));
-        let mut notes = Vec::new();
-        if fixable > 0 {
-            notes.push(format!("{fixable} fixable with --fix"));
-        }
-        if unsafe_only > 0 {
-            notes.push(format!("{unsafe_only} more with --fix --unsafe-fixes"));
-        }
-        if notes.is_empty() {
-            out.push_str(".\n");
-        } else {
-            let _ = writeln!(out, " ({}).", notes.join(", "));
-        }
+    if !opts.quiet {
+        out.push_str(&super::summary::summary(
+            reports,
+            opts,
+            files_checked,
+            fixable,
+            unsafe_only,
+        ));
     }
     out
 }

@@ -1,10 +1,11 @@
 //! Reading, analyzing and fixing one file.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use mtlsguard_analyzer::{
-    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome,
-    analyze_text_with_outcomes, fix_until_stable, is_arm_template,
+    DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome, RULES,
+    Settings, analyze_text_with_outcomes, fix_until_stable, is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -23,6 +24,67 @@ pub struct Options {
     pub unsafe_fixes: bool,
     /// `--max-file-size` (overrides the config's).
     pub max_file_size: Option<u64>,
+    /// `--select`/`--extend-select`/`--ignore`, when any was given.
+    pub selection: Option<Selection>,
+    /// `--quiet`: no summary lines.
+    pub quiet: bool,
+}
+
+/// Which rules run, as ruff's flags choose them, on top of the config's levels.
+pub struct Selection {
+    /// `--select`: the only rules that run (`None`: those the config enables).
+    select: Option<Vec<&'static str>>,
+    extend: Vec<&'static str>,
+    ignore: Vec<&'static str>,
+}
+
+impl Selection {
+    pub fn new(
+        select: &Option<Vec<&'static str>>,
+        extend: &[&'static str],
+        ignore: &[&'static str],
+    ) -> Option<Selection> {
+        (select.is_some() || !extend.is_empty() || !ignore.is_empty()).then(|| Selection {
+            select: select.clone(),
+            extend: extend.to_vec(),
+            ignore: ignore.to_vec(),
+        })
+    }
+
+    /// `config` with the selection applied: a rule that is selected keeps its configured
+    /// level, or runs at its default level when the config turns it off.
+    pub fn apply(&self, config: &Settings) -> Settings {
+        let mut out = config.clone();
+        for rule in RULES {
+            let enabled = if self.ignore.contains(&rule.id) {
+                false
+            } else if self.extend.contains(&rule.id) {
+                true
+            } else {
+                match &self.select {
+                    Some(ids) => ids.contains(&rule.id),
+                    None => config.level(rule.id) != Level::Off,
+                }
+            };
+            let level = match (enabled, config.level(rule.id)) {
+                (false, _) => Level::Off,
+                (true, Level::Off) => rule.default_level,
+                (true, level) => level,
+            };
+            out.set_level(rule.id, level);
+        }
+        out
+    }
+}
+
+impl Options {
+    /// The rule levels a job runs with.
+    fn settings<'a>(&self, job: &'a Job) -> Cow<'a, Settings> {
+        match &self.selection {
+            Some(s) => Cow::Owned(s.apply(&job.config.settings)),
+            None => Cow::Borrowed(&job.config.settings),
+        }
+    }
 }
 
 /// The analyzed text of a file, without its BOM.
@@ -63,6 +125,10 @@ pub struct Report {
     /// An I/O error (exit 2).
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// Not analyzed (a file named on the command line that is not a template).
+    pub skipped: bool,
+    /// `--fix` on stdin: the text to print (fixed, or as given).
+    pub stdin_output: Option<Vec<u8>>,
 }
 
 impl Report {
@@ -77,6 +143,8 @@ impl Report {
             diff: None,
             error: None,
             warnings: Vec::new(),
+            skipped: false,
+            stdin_output: None,
         }
     }
 }
@@ -86,7 +154,18 @@ impl Report {
 pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
         .filter_map(|job| {
-            let mut report = process(job, opts)?;
+            let Some(mut report) = process(job, opts) else {
+                // Walked folders hold plenty of JSON that is not ours; a file the user
+                // named is worth a word.
+                return job.explicit.then(|| Report {
+                    skipped: true,
+                    warnings: vec![format!(
+                        "skipped {}: not an ARM template (no deploymentTemplate.json `$schema`)",
+                        job.display
+                    )],
+                    ..Report::new(job)
+                });
+            };
             // Keep the text only where findings need it for their lines and columns.
             if report.findings.is_empty() {
                 report.source = None;
@@ -100,7 +179,7 @@ pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
 const SNIFF_BYTES: u64 = 64 * 1024;
 
 /// A `file-error` at the file's configured level (`off`: none).
-fn file_error(report: &mut Report, settings: &mtlsguard_analyzer::Settings, message: String) {
+fn file_error(report: &mut Report, settings: &Settings, message: String) {
     let level = settings.level(FILE_ERROR);
     if level != Level::Off {
         report.findings.push(Finding {
@@ -114,16 +193,60 @@ fn file_error(report: &mut Report, settings: &mtlsguard_analyzer::Settings, mess
     }
 }
 
+/// The size limit for a job's file.
+fn size_limit(job: &Job, opts: &Options) -> u64 {
+    opts.max_file_size
+        .or(job.config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE as u64)
+}
+
+/// Whether `check` would analyze the job's file (`--show-files`): JSON only when it is an
+/// ARM template, judged as [`process`] judges it.
+pub fn is_checked(job: &Job, opts: &Options) -> Result<bool, String> {
+    if job.language != Language::Json {
+        return Ok(true);
+    }
+    let io = |e: std::io::Error| format!("cannot read {}: {}", job.display, io_message(&e));
+    let file = std::fs::File::open(&job.path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    // An over-large file is judged by its head, as `process` judges it.
+    let take = if len > size_limit(job, opts) {
+        SNIFF_BYTES
+    } else {
+        len
+    };
+    let mut head = Vec::new();
+    file.take(take).read_to_end(&mut head).map_err(io)?;
+    Ok(is_arm_template(&String::from_utf8_lossy(&head)))
+}
+
 fn process(job: &Job, opts: &Options) -> Option<Report> {
     let mut report = Report::new(job);
-    let limit = opts
-        .max_file_size
-        .or(job.config.max_file_size)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE as u64);
+    let limit = size_limit(job, opts);
+    let settings = opts.settings(job);
+    let settings = settings.as_ref();
     let io_error = |report: &mut Report, e: std::io::Error| {
         report.error = Some(format!("cannot read {}: {}", job.display, io_message(&e)));
     };
 
+    if let Some(bytes) = &job.stdin {
+        if bytes.len() as u64 > limit {
+            let head = &bytes[..bytes.len().min(SNIFF_BYTES as usize)];
+            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(head)) {
+                return None;
+            }
+            file_error(
+                &mut report,
+                settings,
+                format!(
+                    "stdin is too large to analyze ({} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)",
+                    bytes.len()
+                ),
+            );
+            return Some(report);
+        }
+        return analyze(job, opts, settings, report, bytes);
+    }
     let len = match std::fs::metadata(&job.path) {
         Ok(m) => m.len(),
         Err(e) => {
@@ -147,7 +270,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         }
         file_error(
             &mut report,
-            &job.config.settings,
+            settings,
             format!(
                 "file is too large to analyze ({len} bytes; the limit is {limit} bytes, set with --max-file-size or max-file-size in mtlsguard.toml)"
             ),
@@ -162,14 +285,24 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
             return Some(report);
         }
     };
-    let (text, bom) = match decode(&bytes) {
+    analyze(job, opts, settings, report, &bytes)
+}
+
+/// Decodes, analyzes and (with `--fix`) writes back the file's `bytes`.
+fn analyze(
+    job: &Job,
+    opts: &Options,
+    settings: &Settings,
+    mut report: Report,
+    bytes: &[u8],
+) -> Option<Report> {
+    let (text, bom) = match decode(bytes) {
         Ok(t) => t,
         Err(message) => {
-            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(&bytes))
-            {
+            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(bytes)) {
                 return None;
             }
-            file_error(&mut report, &job.config.settings, message);
+            file_error(&mut report, settings, message);
             return Some(report);
         }
     };
@@ -177,7 +310,6 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         return None;
     }
 
-    let settings = &job.config.settings;
     if opts.mode == Mode::Check {
         (report.findings, report.outcomes) =
             analyze_text_with_outcomes(job.language, text, settings);
@@ -212,7 +344,15 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
         return Some(report);
     }
 
-    match fix::write_if_unchanged(&job.path, &bytes, &new_bytes) {
+    if job.stdin.is_some() {
+        report.stdin_output = Some(new_bytes);
+        report.written = true;
+        report.fixed = outcome.applied;
+        report.findings = outcome.after;
+        report.source = Some(Source::new(outcome.text, bom));
+        return Some(report);
+    }
+    match fix::write_if_unchanged(&job.path, bytes, &new_bytes) {
         Ok(()) => {
             report.written = true;
             report.fixed = outcome.applied;
