@@ -1,44 +1,13 @@
-//! The four output formats of `check`.
+//! `text`: rustc/ruff-like, each finding with its source lines and the range underlined.
 
 use std::fmt::Write as _;
 
 use annotate_snippets::{Level as SnippetLevel, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
-use mtlsguard_analyzer::{Finding, Level};
-use serde::Serialize;
+use mtlsguard_analyzer::Level;
 
-use super::process::{Options, Report, Source};
-
-mod sarif;
-
-pub use sarif::sarif;
-
-/// Whether `--fix` (with the given `--unsafe-fixes`) would apply the finding's fix.
-fn applicable(f: &Finding, unsafe_fixes: bool) -> bool {
-    f.fix.as_ref().is_some_and(|fix| fix.safe || unsafe_fixes)
-}
-
-/// 1-based (line, column in characters).
-fn pos(src: Option<&Source>, offset: usize) -> (usize, usize) {
-    match src {
-        Some(s) => {
-            let (l, c) = s.index.line_col(&s.text, offset);
-            (l + 1, c + 1)
-        }
-        None => (1, 1),
-    }
-}
-
-/// 1-based (line, column in UTF-16 code units).
-fn pos_utf16(src: Option<&Source>, offset: usize) -> (usize, usize) {
-    match src {
-        Some(s) => {
-            let (l, c) = s.index.line_col_utf16(&s.text, offset);
-            (l + 1, c + 1)
-        }
-        None => (1, 1),
-    }
-}
+use super::super::process::{Options, Report, Source};
+use super::{applicable, pos};
 
 fn level_color(level: Level) -> AnsiColor {
     match level {
@@ -184,151 +153,13 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
         }
     }
     if !opts.quiet {
-        out.push_str(&super::summary::summary(
+        out.push_str(&super::super::summary::summary(
             reports,
             opts,
             files_checked,
             fixable,
             unsafe_only,
         ));
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct JsonPosition {
-    line: usize,
-    column: usize,
-    offset: usize,
-}
-
-#[derive(Serialize)]
-struct JsonRange {
-    start: JsonPosition,
-    end: JsonPosition,
-}
-
-#[derive(Serialize)]
-struct JsonRelated {
-    message: String,
-    range: JsonRange,
-}
-
-#[derive(Serialize)]
-struct JsonEdit {
-    range: JsonRange,
-    new_text: String,
-}
-
-#[derive(Serialize)]
-struct JsonFix {
-    title: String,
-    safe: bool,
-    edits: Vec<JsonEdit>,
-}
-
-#[derive(Serialize)]
-struct JsonFinding<'a> {
-    path: &'a str,
-    rule: &'static str,
-    level: &'static str,
-    message: &'a str,
-    range: JsonRange,
-    related: Vec<JsonRelated>,
-    fix: Option<JsonFix>,
-}
-
-fn json_range(src: Option<&Source>, range: &std::ops::Range<usize>) -> JsonRange {
-    let point = |offset: usize| {
-        let (line, column) = pos(src, offset);
-        JsonPosition {
-            line,
-            column,
-            offset: src.map_or(offset, |s| s.file_offset(offset)),
-        }
-    };
-    JsonRange {
-        start: point(range.start),
-        end: point(range.end),
-    }
-}
-
-/// A JSON array of findings (schema in the README, "Output formats").
-pub fn json(reports: &[Report]) -> String {
-    let mut all = Vec::new();
-    for r in reports {
-        let src = r.source.as_ref();
-        for f in &r.findings {
-            all.push(JsonFinding {
-                path: &r.display,
-                rule: f.rule,
-                level: f.level.as_str(),
-                message: &f.message,
-                range: json_range(src, &f.range),
-                related: f
-                    .related
-                    .iter()
-                    .map(|rel| JsonRelated {
-                        message: rel.message.clone(),
-                        range: json_range(src, &rel.range),
-                    })
-                    .collect(),
-                fix: f.fix.as_ref().map(|fix| JsonFix {
-                    title: fix.title.clone(),
-                    safe: fix.safe,
-                    edits: fix
-                        .edits
-                        .iter()
-                        .map(|e| JsonEdit {
-                            range: json_range(src, &e.range),
-                            new_text: e.new_text.clone(),
-                        })
-                        .collect(),
-                }),
-            });
-        }
-    }
-    let mut s = serde_json::to_string_pretty(&all).expect("findings serialize");
-    s.push('\n');
-    s
-}
-
-/// Escapes the message part of a workflow command.
-fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value of a workflow command.
-fn gh_property(s: &str) -> String {
-    gh_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// GitHub Actions workflow annotations.
-pub fn github(reports: &[Report]) -> String {
-    let mut out = String::new();
-    for r in reports {
-        let src = r.source.as_ref();
-        for f in &r.findings {
-            let cmd = match f.level {
-                Level::Error => "error",
-                Level::Warning => "warning",
-                Level::Info | Level::Off => "notice",
-            };
-            let _ = write!(out, "::{cmd} file={}", gh_property(&r.display));
-            if src.is_some() {
-                let (sl, sc) = pos(src, f.range.start);
-                let (el, ec) = pos(src, f.range.end);
-                let _ = write!(out, ",line={sl},col={sc},endLine={el},endColumn={ec}");
-            }
-            let _ = writeln!(
-                out,
-                ",title={}::{}",
-                gh_property(f.rule),
-                gh_data(&f.message)
-            );
-        }
     }
     out
 }
