@@ -156,8 +156,20 @@ impl Value {
 pub struct Loop {
     pub item: Option<String>,
     pub index: Option<String>,
+    /// An array (Bicep), or the number of copies (ARM `copy.count`).
     pub source: Value,
+    /// ARM `copy.name`, which `copyIndex('name')` names.
+    pub name: Option<String>,
 }
+
+/// The binding `copyIndex()` reads: no identifier can be spelled like it.
+pub const COPY_INDEX: &str = "copyIndex()";
+/// The binding of the resource's `copy.name`, for `copyIndex('name')`.
+pub const COPY_NAME: &str = "copy.name";
+
+/// Loop elements checked one by one at most; a longer loop is checked once, with its
+/// element unknown (a `count` of a million must not mean a million checks).
+pub const MAX_LOOP_ELEMENTS: usize = 256;
 
 /// A resource to check.
 #[derive(Debug, Clone, PartialEq)]

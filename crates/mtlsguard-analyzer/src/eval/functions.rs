@@ -289,6 +289,52 @@ pub(super) fn call<'m>(
             }
             _ => Val::unknown(Why::Fails),
         },
+        // The index of the ARM `copy` loop being checked, plus an offset; a named loop
+        // must be the resource's own (property copies are not evaluated).
+        "copyindex" => {
+            let Some((_, index)) = env
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == crate::model::COPY_INDEX)
+            else {
+                return Val::unknown(Why::Function(lower.into()));
+            };
+            let (name, offset) = match vals.as_slice() {
+                [] => (None, None),
+                [
+                    Val {
+                        kind: Kind::Str(n), ..
+                    },
+                ] => (Some(n.clone()), None),
+                [o] => (None, Some(o)),
+                [
+                    Val {
+                        kind: Kind::Str(n), ..
+                    },
+                    o,
+                ] => (Some(n.clone()), Some(o)),
+                _ => return Val::unknown(Why::Fails),
+            };
+            let own = |n: &str| {
+                env.iter().any(|(k, v)| {
+                    *k == crate::model::COPY_NAME
+                        && v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(n))
+                })
+            };
+            if name.is_some_and(|n| !own(&n)) {
+                return Val::unknown(Why::Function(lower.into()));
+            }
+            match (&index.kind, offset.map(|o| &o.kind)) {
+                (Kind::Int(_), None) => index.clone(),
+                (Kind::Int(i), Some(Kind::Int(o))) => match i.checked_add(*o) {
+                    Some(n) => Val::computed(Kind::Int(n)).also_via(&[index]),
+                    None => Val::unknown(Why::Fails),
+                },
+                (Kind::Unknown(w), _) => Val::unknown(w.clone()),
+                (_, Some(Kind::Unknown(w))) => Val::unknown(w.clone()),
+                _ => Val::unknown(Why::Fails),
+            }
+        }
         // Bicep's type escape hatch: the value itself.
         "any" if vals.len() == 1 => vals.into_iter().next().unwrap_or(Val::unknown(Why::Fails)),
         "true" if args.is_empty() => Val::computed(Kind::Bool(true)),

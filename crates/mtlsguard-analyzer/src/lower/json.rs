@@ -362,6 +362,18 @@ fn lower_resource(
     let condition = member(doc, obj, "condition")
         .filter(|_| relevant)
         .map(|n| lower_value(doc, n, depth + 1));
+    // `copy: { name, count }`: one resource per index, which `copyIndex()` reads.
+    let each = member_object(doc, obj, "copy")
+        .filter(|_| relevant)
+        .and_then(|copy| {
+            let count = member(doc, copy, "count")?;
+            Some(crate::model::Loop {
+                item: None,
+                index: Some(crate::model::COPY_INDEX.to_owned()),
+                source: lower_value(doc, count, depth + 1),
+                name: member(doc, copy, "name").and_then(|n| string(doc, n)),
+            })
+        });
     model.resources.push(Resource {
         ty,
         type_range: type_node.byte_range(),
@@ -371,8 +383,7 @@ fn lower_resource(
         existing,
         decl_start: obj.start_byte(),
         condition,
-        // ARM `copy` loops index with `copyIndex()`, which is not evaluated.
-        each: None,
+        each,
     });
 }
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::{CHECKS, rule};
 use crate::eval::{Bindings, Eval, Kind, Lookup, Step, Val, Why};
 use crate::fix::{self, NewValue};
-use crate::model::{Loop, Model, Resource};
+use crate::model::{Loop, MAX_LOOP_ELEMENTS, Model, Resource};
 use crate::syntax::Document;
 use crate::{Finding, Fix, Level, Related, Settings};
 
@@ -134,9 +134,32 @@ pub(crate) fn check_resource(
                 if let Some(n) = &each.index {
                     b.push((n.as_str(), index));
                 }
+                if let Some(n) = &each.name {
+                    b.push((
+                        crate::model::COPY_NAME,
+                        Val::computed(Kind::Str(n.as_str().into())),
+                    ));
+                }
                 b
             }
-            match source.as_array() {
+            // A count (ARM `copy`) stands for the indexes below it.
+            let counted: Option<Vec<Val<'_>>> = match source.kind {
+                Kind::Int(n) => Some(
+                    (0..n.clamp(0, MAX_LOOP_ELEMENTS as i64 + 1))
+                        .map(|i| Val::computed(Kind::Int(i)).also_via(&[&source]))
+                        .collect(),
+                ),
+                _ => None,
+            };
+            let elements = counted.as_deref().or(source.as_array());
+            match elements {
+                Some(items) if items.len() > MAX_LOOP_ELEMENTS => {
+                    vec![bind(
+                        each,
+                        Val::unknown(Why::Limit),
+                        Val::unknown(Why::Limit),
+                    )]
+                }
                 Some([]) => {
                     for (meta, _) in &rules {
                         outcomes.push((meta.id, Outcome::OutOfScope));
@@ -148,7 +171,12 @@ pub(crate) fn check_resource(
                     .enumerate()
                     .map(|(i, item)| {
                         let item = item.clone().through(&source.via);
-                        bind(each, item, Val::computed(Kind::Int(i as i64)))
+                        let index = match &each.item {
+                            // ARM: the index is the element.
+                            None => item.clone(),
+                            Some(_) => Val::computed(Kind::Int(i as i64)),
+                        };
+                        bind(each, item, index)
                     })
                     .collect(),
                 None => {

@@ -301,6 +301,7 @@ pub(crate) fn resource(
             item,
             index,
             source: lower_value(doc, source, 0),
+            name: None,
         }),
     });
 }
