@@ -166,3 +166,38 @@ fn mtlsguard_toml_levels_excludes_and_changes() {
     });
     assert!(c.shutdown().success());
 }
+
+#[test]
+fn bicepconfig_levels_and_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let config = root.join("bicepconfig.json");
+    let write = |level: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "{{\n  // Bicep's own config: our levels ride along.\n  \"analyzers\": {{ \"mtlsguard\": {{ \"rules\": {{ \"app-service-client-cert\": {{ \"level\": \"{level}\" }} }} }} }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    };
+    write("error");
+    let uri = format!("file://{}/app.bicep", root.display());
+    let mut c = Client::spawn();
+    c.initialize(capabilities(false), json!({}));
+    c.open(&uri, "bicep", 1, APP_BICEP);
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["app-service-client-cert"]);
+    assert_eq!(
+        diags[0]["severity"], 1,
+        "bicepconfig.json makes it an error"
+    );
+    // The file changes on disk: open documents are re-analyzed with the new level.
+    write("off");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": format!("file://{}", config.display()), "type": 2 }] }),
+    );
+    assert_eq!(c.diagnostics(&uri, Some(1)), Vec::<Value>::new());
+    assert!(c.shutdown().success());
+}

@@ -46,11 +46,11 @@ pub async fn did_change_configuration(
 }
 
 pub async fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatchedFilesParams) {
-    if params
-        .changes
-        .iter()
-        .any(|c| c.uri.as_str().ends_with("mtlsguard.toml"))
-    {
+    if params.changes.iter().any(|c| {
+        super::lifecycle::CONFIG_FILES
+            .iter()
+            .any(|name| c.uri.as_str().ends_with(&format!("/{name}")))
+    }) {
         reload(session).await;
     }
 }

@@ -28,16 +28,23 @@ pub fn initialize(
     })
 }
 
-/// Asks a client that can watch files for us to report `mtlsguard.toml` changes.
+/// The files whose change re-reads the settings of every open document.
+pub const CONFIG_FILES: [&str; 2] = ["mtlsguard.toml", "bicepconfig.json"];
+
+/// Asks a client that can watch files for us to report changes of the config files:
+/// `mtlsguard.toml`, and `bicepconfig.json` (its rule levels are a layer below).
 pub fn initialized(session: &Arc<Session>) {
     if !session.caps().watch_files_dynamic {
         return;
     }
     let options = DidChangeWatchedFilesRegistrationOptions {
-        watchers: vec![FileSystemWatcher {
-            glob_pattern: GlobPattern::String("**/mtlsguard.toml".to_owned()),
-            kind: None,
-        }],
+        watchers: CONFIG_FILES
+            .iter()
+            .map(|name| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(format!("**/{name}")),
+                kind: None,
+            })
+            .collect(),
     };
     let registration = Registration {
         id: "mtlsguard-config-watcher".to_owned(),
@@ -50,7 +57,7 @@ pub fn initialized(session: &Arc<Session>) {
         if let Err(e) = session.client.register_capability(vec![registration]).await {
             session.log(
                 MessageType::WARNING,
-                format!("mtlsguard: cannot watch mtlsguard.toml files: {e}"),
+                format!("mtlsguard: cannot watch the config files: {e}"),
             );
         }
     });
