@@ -435,6 +435,19 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     /// Related locations at each definition `f` (and the gates) went through.
     fn related(&self, f: Option<&Field<'m>>) -> Vec<Related> {
         let mut out = Vec::new();
+        // The literal itself, when it is written inside a definition (a key of a var's
+        // object, an element of a param's default array) rather than being it.
+        if let Some(f) = f
+            && let Some(w) = &f.val.written
+            && !f.val.via.is_empty()
+            && !self.in_body(w)
+            && !f.val.via.iter().any(|s| s.range == *w)
+        {
+            out.push(Related {
+                range: w.clone(),
+                message: format!("{} is set to {} here", f.name, f.val.show()),
+            });
+        }
         let steps = f.map(|f| f.val.via.iter()).into_iter().flatten();
         for s in steps.chain(self.gates.iter()) {
             if out.iter().any(|r: &Related| r.range == s.range) {
