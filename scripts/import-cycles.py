@@ -54,12 +54,26 @@ def cycles_in(src):
         else:
             root_names[m.group(4)] = m.group(3).split("::")
 
-    def resolve(parts):
+    # Names a module file re-exports from one of its submodules (`pub use check::run;`).
+    reexports = {}
+    for f, text in files.items():
+        names = {}
+        pat = r"pub(?:\([a-z]+\))? use (?:self::)?(\w+)::(?:\{([^}]*)\}|(\w+));"
+        for m in re.finditer(pat, text):
+            for name in (m.group(2) or m.group(3)).split(","):
+                names[name.strip().split(" as ")[-1].strip()] = m.group(1)
+        reexports[f] = names
+
+    def resolve(parts, depth=0):
         if parts and parts[0] in root_names and module_file(parts[:1]) is None:
             parts = root_names[parts[0]] + parts[1:]
         for k in range(len(parts), 0, -1):
             f = module_file(parts[:k])
             if f:
+                # A name the module re-exports is its submodule's.
+                child = reexports.get(f, {}).get(parts[k]) if k < len(parts) else None
+                if child and depth < 8 and module_file(parts[:k] + [child]):
+                    return resolve(parts[:k] + [child] + parts[k:], depth + 1)
                 return f
         return None
 

@@ -129,6 +129,24 @@ pub(crate) fn opens_block_comment(segment: &str) -> bool {
     false
 }
 
+/// `s` with control characters written as escapes: messages hold one line, and the
+/// control characters [`crate::finding::LINE_OF`] and the rules' line markers use never come
+/// from the text.
+pub(crate) fn sanitize(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{comment_end, only_trivia, opens_block_comment, skip_trivia};

@@ -223,7 +223,7 @@ impl<'m> Val<'m> {
     /// How the value reads in a message: strings in single quotes, as Bicep writes them.
     pub fn show(&self) -> String {
         match &self.kind {
-            Kind::Str(s) => format!("'{}'", crate::rules::sanitize(s)),
+            Kind::Str(s) => format!("'{}'", crate::text::sanitize(s)),
             Kind::Bool(b) => b.to_string(),
             Kind::Null => "null".into(),
             Kind::Int(i) => i.to_string(),

@@ -4,10 +4,9 @@
 use std::ops::Range;
 use std::rc::Rc;
 
-use super::{CHECKS, rule};
 use crate::eval::{Bindings, Eval, Kind, Lookup, Step, Val, Why};
 use crate::fix::{self, NewValue};
-use crate::model::{Loop, MAX_LOOP_ELEMENTS, Model, Resource};
+use crate::model::Resource;
 use crate::syntax::Document;
 use crate::{Finding, Fix, Level, Related, Settings};
 
@@ -62,160 +61,12 @@ fn resolve_line_markers(message: &str, related: &[Related]) -> String {
     out
 }
 
-/// `s` with control characters written as escapes: messages hold one line, and the
-/// control characters [`crate::finding::LINE_OF`] and [`line_marker`] use never come
-/// from the text.
-pub(crate) fn sanitize(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// What reading a field gives.
 pub(crate) enum Got<'m> {
     Value(Field<'m>),
     /// Not there (and its object is known to be complete).
     Missing,
     Unknown(Why),
-}
-
-/// Runs every enabled resource rule over every resource of the document.
-pub(crate) fn run(
-    doc: &Document<'_>,
-    model: &Model,
-    settings: &Settings,
-    outcomes: &mut Vec<(&'static str, Outcome)>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for res in model.resources.iter().filter(|r| !r.existing) {
-        check_resource(doc, model, res, settings, &mut out, outcomes);
-    }
-    out
-}
-
-/// Checks `res` with every enabled rule of its type; `outcomes` gets how each ended.
-pub(crate) fn check_resource(
-    doc: &Document<'_>,
-    model: &Model,
-    res: &Resource,
-    settings: &Settings,
-    out: &mut Vec<Finding>,
-    outcomes: &mut Vec<(&'static str, Outcome)>,
-) {
-    let rules: Vec<_> = CHECKS
-        .iter()
-        .filter(|(id, _)| settings.level(id) != Level::Off)
-        .map(|(id, check)| (rule(id).expect("every check has metadata"), check))
-        .filter(|(meta, _)| meta.resource_types.iter().any(|t| res.is_type(t)))
-        .collect();
-    if rules.is_empty() {
-        return;
-    }
-    let eval = Eval::new(model);
-    // Each element of a loop over a known array is its own resource.
-    let cases: Vec<Vec<(&str, Val<'_>)>> = match &res.each {
-        None => vec![Vec::new()],
-        Some(each) => {
-            let source = eval.eval(&each.source, res.scope, &[]);
-            fn bind<'m>(each: &'m Loop, item: Val<'m>, index: Val<'m>) -> Vec<(&'m str, Val<'m>)> {
-                let mut b = Vec::new();
-                if let Some(n) = &each.item {
-                    b.push((n.as_str(), item));
-                }
-                if let Some(n) = &each.index {
-                    b.push((n.as_str(), index));
-                }
-                if let Some(n) = &each.name {
-                    b.push((
-                        crate::model::COPY_NAME,
-                        Val::computed(Kind::Str(n.as_str().into())),
-                    ));
-                }
-                b
-            }
-            // A count (ARM `copy`) stands for the indexes below it.
-            let counted: Option<Vec<Val<'_>>> = match source.kind {
-                Kind::Int(n) => Some(
-                    (0..n.clamp(0, MAX_LOOP_ELEMENTS as i64 + 1))
-                        .map(|i| Val::computed(Kind::Int(i)).also_via(&[&source]))
-                        .collect(),
-                ),
-                _ => None,
-            };
-            let elements = counted.as_deref().or(source.as_array());
-            match elements {
-                Some(items) if items.len() > MAX_LOOP_ELEMENTS => {
-                    vec![bind(
-                        each,
-                        Val::unknown(Why::Limit),
-                        Val::unknown(Why::Limit),
-                    )]
-                }
-                Some([]) => {
-                    for (meta, _) in &rules {
-                        outcomes.push((meta.id, Outcome::OutOfScope));
-                    }
-                    return;
-                }
-                Some(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        let item = item.clone().through(&source.via);
-                        let index = match &each.item {
-                            // ARM: the index is the element.
-                            None => item.clone(),
-                            Some(_) => Val::computed(Kind::Int(i as i64)),
-                        };
-                        bind(each, item, index)
-                    })
-                    .collect(),
-                None => {
-                    let why = source.why().cloned().unwrap_or(Why::Fails);
-                    vec![bind(each, Val::unknown(why.clone()), Val::unknown(why))]
-                }
-            }
-        }
-    };
-    for (meta, check) in rules {
-        let level = settings.level(meta.id);
-        let mut worst = None;
-        let start = out.len();
-        for env in &cases {
-            if let Some(cond) = &res.condition
-                && eval.eval(cond, res.scope, env).as_bool() == Some(false)
-            {
-                // A condition known to be false deploys nothing.
-                worst = worst.or(Some(Outcome::OutOfScope));
-                continue;
-            }
-            let mut ctx = RuleCtx::new(doc, &eval, res, env, meta.id, level, settings);
-            check(&mut ctx);
-            for f in ctx.found {
-                // Elements deciding alike report once.
-                if !out[start..].contains(&f) {
-                    out.push(f);
-                }
-            }
-            worst = Some(match (worst, ctx.outcome) {
-                (Some(Outcome::Undecided(w)), _) | (_, Outcome::Undecided(w)) => {
-                    Outcome::Undecided(w)
-                }
-                (Some(Outcome::Decided), _) | (_, Outcome::Decided) => Outcome::Decided,
-                _ => Outcome::OutOfScope,
-            });
-        }
-        outcomes.push((meta.id, worst.unwrap_or(Outcome::OutOfScope)));
-    }
 }
 
 pub(crate) struct RuleCtx<'a, 'm> {
@@ -227,12 +78,12 @@ pub(crate) struct RuleCtx<'a, 'm> {
     body: Field<'m>,
     /// Definitions the gates went through: related locations of every finding.
     gates: Vec<Step>,
-    found: Vec<Finding>,
-    outcome: Outcome,
+    pub(super) found: Vec<Finding>,
+    pub(super) outcome: Outcome,
 }
 
 impl<'a, 'm> RuleCtx<'a, 'm> {
-    fn new(
+    pub(super) fn new(
         doc: &'a Document<'a>,
         eval: &Eval<'m>,
         res: &'m Resource,
@@ -410,7 +261,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             format!(
                 "{} {}, {}",
                 step.what,
-                sanitize(&step.name),
+                crate::text::sanitize(&step.name),
                 line_marker(&step.range)
             )
         });

@@ -9,11 +9,13 @@ mod data_factory;
 mod service_fabric;
 mod signalr;
 
+mod check;
 mod context;
 mod settings;
 
+pub(crate) use check::{check_resource, run};
 pub use context::Outcome;
-pub(crate) use context::{Field, Got, RuleCtx, check_resource, run, sanitize};
+pub(crate) use context::{Field, Got, RuleCtx};
 pub use settings::Settings;
 
 use crate::Level;
