@@ -10,6 +10,8 @@ if [[ -z "$bin" ]]; then
   cargo build --quiet -p mtlsguard
   bin="target/debug/mtlsguard"
 fi
+# Absolute, since the path checks below run it from another folder.
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 tool_dir="target/sarif-multitool"
 if [[ ! -x "$tool_dir/node_modules/.bin/sarif-multitool" ]]; then
@@ -79,3 +81,19 @@ if [[ $vstatus -ne 0 ]] || grep -qE ': error [A-Z]+[0-9]+' "$log"; then
   exit 1
 fi
 echo "sarif.sh: SARIF output of 'check $samples' ($results results) validates with no errors"
+
+# Paths as users give them: through `..`, and absolute. Nothing at the validator's
+# default level may remain: no error, no warning, no note.
+mkdir -p "$work/tree/cwd"
+cp -r "$samples" "$work/tree/samples"
+for arg in "../samples" "$work/tree/samples"; do
+  out="$work/paths.sarif"
+  (cd "$work/tree/cwd" && "$bin" check "$arg" --output-format sarif > "$out") || [[ $? -le 1 ]]
+  "$tool_dir/node_modules/.bin/sarif-multitool" validate "$out" > "$log" 2>&1 || { cat "$log"; exit 1; }
+  if grep -qE ': (error|warning|note) [A-Z]+[0-9]+' "$log"; then
+    cat "$log"
+    echo "sarif.sh: FAILED: 'check $arg' gives SARIF the validator comments on" >&2
+    exit 1
+  fi
+  echo "sarif.sh: 'check $arg' from another folder validates with no errors, warnings or notes"
+done
