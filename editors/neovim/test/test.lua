@@ -3,7 +3,7 @@
 --   MTLSGUARD_BIN=/path/to/mtlsguard nvim --headless -u NONE -l editors/neovim/test/test.lua
 --
 -- For each fixture (Bicep and ARM JSON): open a copy, wait for the mtlsguard
--- diagnostic, request code actions, apply "Set clientCertMode to 'Required'"
+-- diagnostic, hover it (the rule's page), request code actions, apply "Set clientCertMode to 'Required'"
 -- through vim.lsp.buf.code_action, :write, check the file on disk, and check
 -- that the diagnostic clears. Exits non-zero on any failure.
 
@@ -16,7 +16,8 @@ local timeout = tonumber(os.getenv('MTLSGUARD_TEST_TIMEOUT_MS') or '') or 20000
 
 local EXPECTED_MESSAGE = "clientCertMode is 'Optional': set it to 'Required' to require client certificates"
 local EXPECTED_CODE = 'app-service-client-cert'
-local FIX_TITLE = "Set clientCertMode to 'Required'"
+-- Fix titles quote the value as the file's language does.
+local FIX_TITLES = { bicep = "Set clientCertMode to 'Required'", json = 'Set clientCertMode to "Required"' }
 
 local passed, failed = 0, 0
 local function log(fmt, ...)
@@ -113,8 +114,19 @@ local function scenario(name, fixture, expect)
       return
     end
 
-    -- 3. Code actions for the diagnostic's range include the fix.
+    -- 3. Hover on the finding (what `K` shows): the rule's page, in Markdown.
     vim.api.nvim_win_set_cursor(0, { diag.lnum + 1, diag.col })
+    local hover = client:request_sync('textDocument/hover',
+      vim.lsp.util.make_position_params(0, client.offset_encoding), timeout, buf)
+    assert(hover and not hover.err and hover.result, 'hover request failed: ' .. vim.inspect(hover))
+    local contents = hover.result.contents
+    local text = type(contents) == 'table' and (contents.value or '') or tostring(contents)
+    assert(text:find(EXPECTED_CODE, 1, true), 'hover does not name the rule: ' .. text)
+    assert(text:find('How to fix', 1, true) or text:find('how to fix', 1, true),
+      'hover has no fix section: ' .. text)
+    log('  hover: %d characters of %s', #text, contents.kind or 'plaintext')
+
+    -- 4. Code actions for the diagnostic's range include the fix.
     local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
     params.context = {
       diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(buf, { lnum = diag.lnum })),
@@ -126,33 +138,33 @@ local function scenario(name, fixture, expect)
     local fix
     for _, action in ipairs(resp.result or {}) do
       table.insert(titles, action.title)
-      if action.title == FIX_TITLE then
+      if action.title == expect.fix_title then
         fix = action
       end
     end
     log('  code actions: %s', table.concat(titles, ' | '))
-    assert(fix, 'no code action titled ' .. FIX_TITLE)
+    assert(fix, 'no code action titled ' .. expect.fix_title)
     assert(fix.kind == 'quickfix', 'fix kind is ' .. tostring(fix.kind))
 
-    -- 4. Apply it the way a user does (:lua vim.lsp.buf.code_action()), picking
+    -- 5. Apply it the way a user does (:lua vim.lsp.buf.code_action()), picking
     --    the fix by title; Neovim resolves and applies the edit.
     local tick = vim.b[buf].changedtick
     vim.lsp.buf.code_action({
       context = { only = { 'quickfix' } },
-      filter = function(a) return a.title == FIX_TITLE end,
+      filter = function(a) return a.title == expect.fix_title end,
       apply = true,
     })
     assert(vim.wait(timeout, function() return vim.b[buf].changedtick ~= tick end, 50),
       'the quick fix did not change the buffer')
     vim.cmd('silent write')
 
-    -- 5. The file on disk holds the fix.
+    -- 6. The file on disk holds the fix.
     local text = read_file(path)
     assert(text:find(expect.fixed, 1, true), 'file on disk lacks ' .. expect.fixed .. ':\n' .. text)
     assert(not text:find('Optional', 1, true), 'file on disk still says Optional:\n' .. text)
     log('  on disk: %s', vim.trim(text:match('[^\n]*clientCertMode[^\n]*')))
 
-    -- 6. The diagnostic clears.
+    -- 7. The diagnostic clears.
     assert(vim.wait(timeout, function()
       for _, d in ipairs(mtls_diagnostics(buf)) do
         if d.code == EXPECTED_CODE then
@@ -178,10 +190,12 @@ log('neovim %s, server %s', tostring(vim.version()), bin)
 scenario('bicep: diagnostic, quick fix, saved, cleared', 'app.bicep', {
   filetype = 'bicep',
   fixed = "clientCertMode: 'Required'",
+  fix_title = FIX_TITLES.bicep,
 })
 scenario('arm json: diagnostic, quick fix, saved, cleared', 'azuredeploy.json', {
   filetype = 'json',
   fixed = '"clientCertMode": "Required"',
+  fix_title = FIX_TITLES.json,
 })
 
 -- Settings from vim.lsp.config reach the server (workspace/didChangeConfiguration

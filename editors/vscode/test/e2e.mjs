@@ -37,14 +37,15 @@ const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS || path.join(extensionD
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
 
 const MESSAGE = "clientCertMode is 'Optional': set it to 'Required' to require client certificates";
-const FIX_TITLE = "Set clientCertMode to 'Required'";
+// Fix titles quote the value as the file's language does.
+const FIX_TITLE = { bicep: "Set clientCertMode to 'Required'", json: 'Set clientCertMode to "Required"' };
 const RULE = 'app-service-client-cert';
 // Each scenario runs with a different `mtlsguard.rules` level for the rule, so
 // the severity shows that the settings reach the server: the first level is in
 // settings.json at start-up, the second is written while VS Code runs.
 const SCENARIOS = [
-  { name: 'bicep', file: 'app.bicep', fixed: "clientCertMode: 'Required'", level: 'error', syntaxTree: true },
-  { name: 'arm-json', file: 'azuredeploy.json', fixed: '"clientCertMode": "Required"', level: 'info', restart: true },
+  { name: 'bicep', file: 'app.bicep', fixed: "clientCertMode: 'Required'", fixTitle: FIX_TITLE.bicep, level: 'error', syntaxTree: true },
+  { name: 'arm-json', file: 'azuredeploy.json', fixed: '"clientCertMode": "Required"', fixTitle: FIX_TITLE.json, level: 'info', restart: true },
 ];
 const SEVERITY_LABEL = { error: 'Error', warning: 'Warning', info: 'Info' };
 
@@ -440,13 +441,26 @@ async function scenario(s) {
     await waitFor('focus in the editor', async () => editor.evaluate((el) => el.contains(document.activeElement)));
     log(`focused the editor: ${(await status.innerText()).trim()}`);
   }
+  // The hover on the finding: the rule's page, rendered from the server's Markdown.
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  const hover = page.locator('.monaco-hover:not(.hidden)').first();
+  const hoverText = await waitFor('the hover with the rule page', async () => {
+    const t = (await hover.isVisible().catch(() => false)) ? await hover.innerText() : '';
+    return t.includes(RULE) && /how to fix/i.test(t) ? t : null;
+  });
+  log(`hover: ${hoverText.split('\n').filter((l) => l.trim()).slice(0, 2).join(' / ')} (${hoverText.length} chars)`);
+  await screenshot(`${s.name}-hover`);
+  await page.keyboard.press('Escape');
+  await waitFor('the hover to close', async () => !(await hover.isVisible().catch(() => false)));
+
   await page.keyboard.press('Control+.');
   const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
   await menu.waitFor();
   const items = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   log(`Ctrl+. menu: ${items.join(' | ')}`);
   await screenshot(`${s.name}-quickfix-menu`);
-  const fix = menu.locator('.monaco-list-row', { hasText: FIX_TITLE }).first();
+  const fix = menu.locator('.monaco-list-row', { hasText: s.fixTitle }).first();
   await fix.waitFor();
   await fix.click();
   await menu.waitFor({ state: 'hidden' });
