@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{normalize, run, run_with, write_files};
+use common::{ACR_BICEP, normalize, run, run_with, write_files};
 
 /// Two App Service findings: one with a safe fix, one decided through a param (an unsafe
 /// fix and a related location).
@@ -25,19 +25,6 @@ resource internalApi 'Microsoft.Web/sites@2022-03-01' = {
 
 /// An ARM template with a BOM and CRLF line endings: a SignalR finding with a safe fix.
 const ARM_BOM_CRLF: &[u8] = b"\xEF\xBB\xBF{\r\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\r\n  \"contentVersion\": \"1.0.0.0\",\r\n  \"resources\": [\r\n    {\r\n      \"type\": \"Microsoft.SignalRService/signalR\",\r\n      \"apiVersion\": \"2023-02-01\",\r\n      \"name\": \"signalr\",\r\n      \"properties\": {\r\n        \"publicNetworkAccess\": \"Disabled\",\r\n        \"tls\": { \"clientCertEnabled\": false }\r\n      }\r\n    }\r\n  ]\r\n}\r\n";
-
-/// Container Registry token findings: no fixes.
-const ACR_BICEP: &str = "\
-resource token 'Microsoft.ContainerRegistry/registries/tokens@2023-07-01' = {
-  name: 'registry/ci-token'
-  properties: {
-    credentials: {
-      certificates: []
-      passwords: [ { name: 'password1' } ]
-    }
-  }
-}
-";
 
 /// Non-ASCII text before the finding on its line: columns differ between characters
 /// (text, json, github) and UTF-16 code units (SARIF).

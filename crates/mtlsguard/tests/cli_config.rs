@@ -3,20 +3,7 @@
 
 mod common;
 
-use common::{normalize, run, write_files};
-
-/// Container Registry token findings (two, warning by default), no fixes.
-const ACR_BICEP: &str = "\
-resource token 'Microsoft.ContainerRegistry/registries/tokens@2023-07-01' = {
-  name: 'registry/ci-token'
-  properties: {
-    credentials: {
-      certificates: []
-      passwords: [ { name: 'password1' } ]
-    }
-  }
-}
-";
+use common::{ACR_BICEP, normalize, run, write_files};
 
 const BICEPCONFIG: &str = r#"{
   // Bicep's own linter settings are not ours to read.

@@ -2,20 +2,7 @@
 
 mod common;
 
-use common::{run, write_files};
-
-/// Two acr-token findings (warning), no fixes.
-const ACR_BICEP: &str = "\
-resource token 'Microsoft.ContainerRegistry/registries/tokens@2023-07-01' = {
-  name: 'registry/ci-token'
-  properties: {
-    credentials: {
-      certificates: []
-      passwords: [ { name: 'password1' } ]
-    }
-  }
-}
-";
+use common::{ACR_BICEP, run, write_files};
 
 /// One app-service finding (warning, safe fix) and an unused suppression (info).
 const APP_BICEP: &str = "\

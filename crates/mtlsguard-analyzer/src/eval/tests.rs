@@ -4,8 +4,8 @@ use crate::eval::{Eval, Kind, Val};
 use crate::lower::lower;
 use crate::syntax::{Document, Language, parse};
 
-/// Evaluates the var `out` of a Bicep text: its value as Bicep would write it.
-fn bicep(src: &str) -> String {
+/// Calls `f` with the value of the var `out` of a Bicep text.
+fn with_out<T>(src: &str, f: impl FnOnce(&Val<'_>) -> T) -> T {
     let tree = parse(Language::Bicep, src, None)
         .into_tree()
         .expect("parsed");
@@ -18,8 +18,12 @@ fn bicep(src: &str) -> String {
         .find(|(n, _)| n == "out")
         .expect("a var named out")
         .1;
-    let ev = Eval::new(&model);
-    render(&ev.eval(&def.value, 0, &[]))
+    f(&Eval::new(&model).eval(&def.value, 0, &[]))
+}
+
+/// Evaluates the var `out` of a Bicep text: its value as Bicep would write it.
+fn bicep(src: &str) -> String {
+    with_out(src, render)
 }
 
 fn render(v: &Val<'_>) -> String {
@@ -237,40 +241,21 @@ fn self_reference_and_blow_up_are_bounded() {
 #[test]
 fn values_remember_where_they_were_written() {
     let src = "param mode string = 'Optional'\nvar m = mode\nvar out = m\n";
-    let tree = parse(Language::Bicep, src, None).into_tree().unwrap();
-    let doc = Document::new(Language::Bicep, src, &tree);
-    let model = lower(&doc);
-    let ev = Eval::new(&model);
-    let def = &model.scopes[0]
-        .vars
-        .iter()
-        .find(|(n, _)| n == "out")
-        .unwrap()
-        .1;
-    let v = ev.eval(&def.value, 0, &[]);
-    let written = v.written.clone().unwrap();
-    assert_eq!(&src[written], "'Optional'");
-    let names: Vec<String> = v
-        .via
-        .iter()
-        .map(|s| format!("{} {}", s.what, s.name))
-        .collect();
-    assert_eq!(names, ["var m", "param mode"]);
+    with_out(src, |v| {
+        let written = v.written.clone().unwrap();
+        assert_eq!(&src[written], "'Optional'");
+        let names: Vec<String> = v
+            .via
+            .iter()
+            .map(|s| format!("{} {}", s.what, s.name))
+            .collect();
+        assert_eq!(names, ["var m", "param mode"]);
+    });
     // Computed values are written nowhere: no fix can edit them.
-    let src = "param on bool = false\nvar out = on ? 'a' : 'b'\n";
-    let tree = parse(Language::Bicep, src, None).into_tree().unwrap();
-    let doc = Document::new(Language::Bicep, src, &tree);
-    let model = lower(&doc);
-    let ev = Eval::new(&model);
-    let def = &model.scopes[0]
-        .vars
-        .iter()
-        .find(|(n, _)| n == "out")
-        .unwrap()
-        .1;
-    let v = ev.eval(&def.value, 0, &[]);
-    assert!(v.written.is_none());
-    assert_eq!(v.via.len(), 1);
+    with_out("param on bool = false\nvar out = on ? 'a' : 'b'\n", |v| {
+        assert!(v.written.is_none());
+        assert_eq!(v.via.len(), 1);
+    });
 }
 
 /// Evaluates the variable `out` of an ARM template with `params` (JSON members).

@@ -8,12 +8,8 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     let Some(props) = ctx.need_properties() else {
         return;
     };
-    let field = match &props {
-        Some(props) => match ctx.need(props, "negotiateClientCertificate") {
-            Some(f) => f,
-            None => return,
-        },
-        None => None,
+    let Some(field) = ctx.need_in(props.as_ref(), "negotiateClientCertificate") else {
+        return;
     };
     match field {
         Some(f) => match &f.val.kind {

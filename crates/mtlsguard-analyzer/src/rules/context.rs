@@ -165,6 +165,14 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         }
     }
 
+    /// [`Self::need`] below a parent that may itself be missing (then so is the key).
+    pub fn need_in(&mut self, parent: Option<&Field<'m>>, key: &str) -> Option<Option<Field<'m>>> {
+        match parent {
+            Some(p) => self.need(p, key),
+            None => Some(None),
+        }
+    }
+
     /// The resource's `properties` for a rule that needs them.
     pub fn need_properties(&mut self) -> Option<Option<Field<'m>>> {
         let body = self.body.clone();

@@ -16,13 +16,9 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     let mut related = Vec::new();
     let mut states = Vec::new();
     for key in LISTS {
-        let field = match &props {
-            Some(props) => match ctx.need(props, key) {
-                Some(f) => f,
-                // A list we cannot see may well be non-empty.
-                None => return,
-            },
-            None => None,
+        // A list we cannot see may well be non-empty.
+        let Some(field) = ctx.need_in(props.as_ref(), key) else {
+            return;
         };
         let Some(f) = field else {
             // Set to `null`, often through a definition (`!empty(names) ? names : null`):

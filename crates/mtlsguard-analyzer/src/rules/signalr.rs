@@ -14,12 +14,8 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     let Some(tls) = ctx.need(&props, "tls") else {
         return;
     };
-    let cert = match &tls {
-        Some(tls) => match ctx.need(tls, "clientCertEnabled") {
-            Some(f) => f,
-            None => return,
-        },
-        None => None,
+    let Some(cert) = ctx.need_in(tls.as_ref(), "clientCertEnabled") else {
+        return;
     };
     match cert {
         Some(f) => match &f.val.kind {

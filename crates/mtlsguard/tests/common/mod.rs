@@ -80,3 +80,16 @@ pub fn write_files(dir: &Path, files: &[(&str, &[u8])]) {
         std::fs::write(&p, content).expect("write fixture");
     }
 }
+
+/// Container Registry token findings (two, warning by default), no fixes.
+pub const ACR_BICEP: &str = "\
+resource token 'Microsoft.ContainerRegistry/registries/tokens@2023-07-01' = {
+  name: 'registry/ci-token'
+  properties: {
+    credentials: {
+      certificates: []
+      passwords: [ { name: 'password1' } ]
+    }
+  }
+}
+";

@@ -18,7 +18,6 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::internal_error;
-use crate::server::analysis;
 use crate::server::capabilities::{FIX_ALL_KIND, SHOW_RULE_DOCS_COMMAND};
 use crate::server::convert::{self, DiagnosticCaps};
 use crate::server::documents::{self, Snapshot};
@@ -34,20 +33,7 @@ pub async fn code_action(
 ) -> jsonrpc::Result<Option<CodeActionResponse>> {
     let caps = session.caps();
     let uri = params.text_document.uri;
-    let Some(snap) = session.snapshot(&uri) else {
-        session.log(
-            MessageType::INFO,
-            format!(
-                "mtlsguard: code actions asked for {}, which is not open",
-                uri.as_str()
-            ),
-        );
-        return Ok(None);
-    };
-    if snap.language.is_none() {
-        return Ok(None);
-    }
-    let Some(findings) = analysis::findings(session, &snap).await else {
+    let Some((snap, findings)) = super::open_findings(session, &uri, "code actions").await else {
         return Ok(None);
     };
     let settings = session.settings_for(&uri);

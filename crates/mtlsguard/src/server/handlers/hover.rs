@@ -6,11 +6,8 @@ use std::sync::Arc;
 
 use mtlsguard_analyzer::{RuleMeta, rule};
 use tower_lsp_server::jsonrpc;
-use tower_lsp_server::ls_types::{
-    Hover, HoverContents, HoverParams, MarkupContent, MarkupKind, MessageType,
-};
+use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
-use crate::server::analysis;
 use crate::server::position;
 use crate::server::session::Session;
 
@@ -18,20 +15,7 @@ pub async fn hover(session: &Arc<Session>, params: HoverParams) -> jsonrpc::Resu
     let caps = session.caps();
     let at = params.text_document_position_params;
     let uri = at.text_document.uri;
-    let Some(snap) = session.snapshot(&uri) else {
-        session.log(
-            MessageType::INFO,
-            format!(
-                "mtlsguard: hover asked for {}, which is not open",
-                uri.as_str()
-            ),
-        );
-        return Ok(None);
-    };
-    if snap.language.is_none() {
-        return Ok(None);
-    }
-    let Some(findings) = analysis::findings(session, &snap).await else {
+    let Some((snap, findings)) = super::open_findings(session, &uri, "hover").await else {
         return Ok(None);
     };
     let offset = position::offset(&snap.rope, at.position, caps.encoding);

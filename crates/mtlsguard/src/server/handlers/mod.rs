@@ -12,7 +12,37 @@ pub mod lifecycle;
 pub mod sync;
 pub mod unreadable;
 
+use std::sync::Arc;
+
+use mtlsguard_analyzer::Finding;
 use tower_lsp_server::jsonrpc;
+use tower_lsp_server::ls_types::{MessageType, Uri};
+
+use super::analysis;
+use super::documents::Snapshot;
+use super::session::Session;
+
+/// The current snapshot of an open, analyzed document and its findings, for a request
+/// about it (`what` names the request in the log line for a document that is not open).
+async fn open_findings(
+    session: &Arc<Session>,
+    uri: &Uri,
+    what: &str,
+) -> Option<(Snapshot, Arc<Vec<Finding>>)> {
+    let Some(snap) = session.snapshot(uri) else {
+        session.log(
+            MessageType::INFO,
+            format!(
+                "mtlsguard: {what} asked for {}, which is not open",
+                uri.as_str()
+            ),
+        );
+        return None;
+    };
+    snap.language?;
+    let findings = analysis::findings(session, &snap).await?;
+    Some((snap, findings))
+}
 
 fn invalid_params(message: String) -> jsonrpc::Error {
     jsonrpc::Error {
