@@ -444,7 +444,8 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn err(text: &str) -> String {
+    /// The message of the error `text` gives as `/p/mtlsguard.toml`.
+    pub(super) fn err(text: &str) -> String {
         parse(text, Path::new("/p/mtlsguard.toml"))
             .unwrap_err()
             .to_string()

@@ -65,13 +65,8 @@ mod tests {
     use std::path::Path;
 
     use super::super::parse;
+    use super::super::tests::err;
     use super::*;
-
-    fn err(text: &str) -> String {
-        parse(text, Path::new("/p/mtlsguard.toml"))
-            .unwrap_err()
-            .to_string()
-    }
 
     #[test]
     fn sizes() {
