@@ -17,11 +17,7 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
     match ctx.need(&props, "clientCertEnabled") {
         Some(Some(f)) => match f.val.kind {
             Kind::Bool(false) => {
-                let msg = format!(
-                    "{}: set it to true to require client certificates",
-                    ctx.describe(&f)
-                );
-                ctx.bad_value(&f, msg, Some((NewValue::Bool(true), true)));
+                ctx.must_be_true(&f);
             }
             Kind::Unknown(ref w) => ctx.undecided(w.clone()),
             _ => {}

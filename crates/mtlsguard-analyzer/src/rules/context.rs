@@ -367,6 +367,15 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         self.push(f.at.clone(), message, related, fix);
     }
 
+    /// Reports `f`, a boolean that must be `true` and is `false`; offers `true`.
+    pub fn must_be_true(&mut self, f: &Field<'m>) {
+        let msg = format!(
+            "{}: set it to true to require client certificates",
+            self.describe(f)
+        );
+        self.bad_value(f, msg, Some((NewValue::Bool(true), true)));
+    }
+
     /// Reports the missing property at `path` below the resource body (e.g.
     /// `["properties", "tls", "clientCertEnabled"]`), located per spec section 5, with
     /// an insert fix where the object it belongs in is a literal.

@@ -24,11 +24,7 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
                     name: "tls.clientCertEnabled".into(),
                     ..f
                 };
-                let msg = format!(
-                    "{}: set it to true to require client certificates",
-                    ctx.describe(&f)
-                );
-                ctx.bad_value(&f, msg, Some((NewValue::Bool(true), true)));
+                ctx.must_be_true(&f);
             }
             Kind::Unknown(w) => ctx.undecided(w.clone()),
             _ => {}
