@@ -91,6 +91,10 @@ pub struct Fix {
     /// Safe fixes are applied by `check --fix` and marked preferred in the editor;
     /// unsafe ones need `--unsafe-fixes` (they change behaviour beyond the finding).
     pub safe: bool,
+    /// A fix that edits definitions (a param's default, a var's literal) is safe only
+    /// when nothing else uses them: their `(what, name)`, decided when the findings are
+    /// final, since another resource may start using one without being re-checked.
+    pub(crate) unless_shared: Vec<(&'static str, String)>,
 }
 
 /// A secondary location that explains a finding (e.g. the param whose default decided it).

@@ -504,6 +504,7 @@ fn finish(doc: &Document<'_>, settings: &Settings, mut findings: Vec<Finding>) -
     for f in &mut findings {
         crate::finding::write_lines(doc.text, f);
     }
+    crate::fix::shared::decide(doc, &mut findings);
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });

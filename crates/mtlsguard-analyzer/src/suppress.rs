@@ -194,6 +194,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
                     title: format!("Remove the unused suppression of {id}"),
                     edits,
                     safe: true,
+                    unless_shared: Vec::new(),
                 }),
             });
         }

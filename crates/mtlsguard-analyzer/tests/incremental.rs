@@ -327,3 +327,32 @@ fn an_edit_inside_a_nested_deployment_rechecks_only_that_resource() {
     // A comment there is a new part of the deployment: all checked again.
     assert_eq!(step(&mut text, p, 0, "/* note */ "), (18, (0, 1)));
 }
+
+/// A fix of a definition is safe while one resource uses it; when an edit elsewhere makes
+/// another resource use it too, the finding is reused (its resource did not change) and
+/// its fix turns unsafe, as a fresh analysis says.
+#[test]
+fn a_definition_fix_turns_unsafe_when_another_resource_shares_it() {
+    let mut text = String::from(
+        "param mode string = 'Optional'\n\nresource a 'Microsoft.Web/sites@2022-03-01' = {\n  name: 'a'\n  properties: {\n    publicNetworkAccess: 'Disabled'\n    clientCertEnabled: true\n    clientCertMode: mode\n  }\n}\n\nresource b 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'b'\n  tags: {}\n}\n",
+    );
+    let settings = Settings::default();
+    let mut tree = parse(Language::Bicep, &text, None).into_tree().unwrap();
+    let mut analyzer = Analyzer::new();
+    let before = analyzer.analyze(&Document::new(Language::Bicep, &text, &tree), &settings);
+    let fix = |f: &[mtlsguard_analyzer::Finding]| f[0].fix.clone().expect("a fix");
+    assert!(fix(&before).safe, "{before:#?}");
+    let at = text.find("tags: {}").unwrap() + "tags: {".len();
+    edit(&mut text, &mut tree, at, at, " m: mode ");
+    tree = parse(Language::Bicep, &text, Some(&tree))
+        .into_tree()
+        .unwrap();
+    let after = analyzer.analyze(&Document::new(Language::Bicep, &text, &tree), &settings);
+    assert_eq!(
+        analyzer.last_stats(),
+        (1, 1),
+        "resource a is reused, b re-checked"
+    );
+    assert!(!fix(&after).safe, "{after:#?}");
+    assert_eq!(after, fresh(Language::Bicep, &text, &settings));
+}

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use common::{ACR_BICEP, normalize, run, run_with, write_files};
 
-/// Two App Service findings: one with a safe fix, one decided through a param (an unsafe
-/// fix and a related location).
+/// Two App Service findings: one with a safe fix, one decided through a param the file
+/// uses twice (a related location, and an unsafe fix: the output shares the default).
 const APP_BICEP: &str = "\
 param mode string = 'Optional'
 
@@ -21,6 +21,8 @@ resource internalApi 'Microsoft.Web/sites@2022-03-01' = {
     clientCertMode: mode
   }
 }
+
+output deployedMode string = mode
 ";
 
 /// An ARM template with a BOM and CRLF line endings: a SignalR finding with a safe fix.

@@ -353,13 +353,14 @@ fn honest_messages() {
     );
 }
 
-/// A finding whose only fix is unsafe (the param's default).
+/// A finding whose only fix is unsafe (the param's default, which the output uses too).
 const PARAM_BICEP: &str = "\
 param mode string = 'Optional'
 resource site 'Microsoft.Web/sites@2022-03-01' = {
   name: 'internal'
   properties: { publicNetworkAccess: 'Disabled', clientCertEnabled: true, clientCertMode: mode }
 }
+output deployedMode string = mode
 ";
 
 #[test]

@@ -1,5 +1,6 @@
 //! Building and applying fix edits that keep the file's own style (spec section 7).
 
+pub(crate) mod shared;
 mod stable;
 
 pub use stable::{FixRun, MAX_FIX_ROUNDS, fix_until_stable};
@@ -399,6 +400,7 @@ mod tests {
                 title: String::new(),
                 edits,
                 safe,
+                unless_shared: Vec::new(),
             }),
         }
     }

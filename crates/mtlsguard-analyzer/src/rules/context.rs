@@ -353,6 +353,15 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 ),
                 _ => format!("Set {} to {}", f.name, new.display(self.doc.language)),
             };
+            // Through definitions: safe when the file uses each of them once (here).
+            let through: Vec<(&'static str, String)> = f
+                .val
+                .via
+                .iter()
+                .map(|s| (s.what, s.name.to_string()))
+                .collect();
+            // Outside the resource and through no definition: no telling who shares it.
+            let within = own || !through.is_empty();
             Some(Fix {
                 title,
                 edits: vec![fix::replace_value(
@@ -361,7 +370,8 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                     written,
                     &new,
                 )],
-                safe: safe && own,
+                safe: safe && within,
+                unless_shared: if own { Vec::new() } else { through },
             })
         });
         self.push(f.at.clone(), message, related, fix);
@@ -457,7 +467,17 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                     leaf.display(self.doc.language)
                 ),
                 edits: fix::insert_property(self.doc, &self.res.body.range, literal, &key, &value)?,
-                safe: own,
+                safe: true,
+                unless_shared: if own {
+                    Vec::new()
+                } else {
+                    deepest
+                        .val
+                        .via
+                        .iter()
+                        .map(|s| (s.what, s.name.to_string()))
+                        .collect()
+                },
             })
         });
         self.push(located, message, related, fix);
