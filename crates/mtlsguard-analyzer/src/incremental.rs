@@ -435,7 +435,10 @@ fn plan<'t>(doc: &Document<'t>) -> Option<Plan<'t>> {
                     return None;
                 }
                 match child.kind() {
-                    "parameter_declaration" | "variable_declaration" => plan.symbols.push(child),
+                    // Types too: a nullable one makes a param without default `null`.
+                    "parameter_declaration" | "variable_declaration" | "type_declaration" => {
+                        plan.symbols.push(child)
+                    }
                     "resource_declaration" => {
                         plan.resource_names.extend(bicep::symbol_name(doc, child));
                         plan.units.push(child);

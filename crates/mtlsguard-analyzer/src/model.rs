@@ -122,6 +122,8 @@ pub struct Spread {
 
 /// [`ValueKind::Expr`] of a param that has neither a default nor a caller.
 pub const NO_DEFAULT: &str = "a param without default";
+/// [`ValueKind::Expr`] of a nullable param without default: `null`, written nowhere.
+pub const IMPLICIT_NULL: &str = "a nullable param without default";
 /// [`ValueKind::Expr`] of a param supplied in a way that cannot be read.
 pub const SUPPLIED: &str = "a param supplied from elsewhere";
 
@@ -204,6 +206,9 @@ impl Resource {
 pub struct Definition {
     /// `param` or `var` (in messages: `param mode, line 3`).
     pub what: &'static str,
+    /// A Bicep param typed by a user-defined type (`param pe privateEndpointType`): a
+    /// nullable one makes the param without default `null`.
+    pub type_alias: Option<String>,
     pub name: String,
     /// Where the definition's name is written (related locations point here).
     pub name_range: Range<usize>,
@@ -222,6 +227,8 @@ pub struct Symbols {
     pub vars: Vec<(String, Definition)>,
     /// Bicep resource symbols: their `id` is a non-empty string.
     pub resources: Vec<String>,
+    /// Bicep user-defined types that are nullable (`type t = {...}[]?`).
+    pub nullable_types: Vec<String>,
     /// ARM nested templates with outer-scope evaluation resolve in their parent scope.
     pub parent: Option<usize>,
 }
@@ -277,6 +284,13 @@ impl Model {
             }
         }
         s
+    }
+
+    /// True when `name` is a nullable user-defined type visible from `scope`.
+    pub fn is_nullable_type(&self, scope: usize, name: &str) -> bool {
+        self.scopes
+            .get(self.symbol_scope(scope))
+            .is_some_and(|s| s.nullable_types.iter().any(|t| t == name))
     }
 
     /// True when `name` is a Bicep resource symbol visible from `scope`.

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::model::{
-    BinaryOp, Definition, Model, NO_DEFAULT, SUPPLIED, Spread, SymbolRef, UnaryOp, Value, ValueKind,
+    BinaryOp, Definition, IMPLICIT_NULL, Model, NO_DEFAULT, SUPPLIED, Spread, SymbolRef, UnaryOp,
+    Value, ValueKind,
 };
 
 /// Definitions followed inside one another at most (`var a = b`, `var b = c`, ...).
@@ -155,6 +156,7 @@ impl<'m> Eval<'m> {
                 let refs: Vec<&Val<'m>> = vals.iter().collect();
                 Val::computed(Kind::Str(out.into())).also_via(&refs)
             }
+            ValueKind::Expr(IMPLICIT_NULL) => Val::computed(Kind::Null),
             ValueKind::Expr(what) => Val::unknown(match *what {
                 NO_DEFAULT => Why::NoDefault,
                 SUPPLIED => Why::Supplied,
@@ -256,7 +258,16 @@ impl<'m> Eval<'m> {
         self.active.borrow_mut().push(key);
         self.hops.set(self.hops.get() + 1);
         // Definitions see no loop variables: a resource's loop is not in their scope.
-        let v = self.eval(&def.value, def.scope, &[]);
+        let v = if def.value.kind == ValueKind::Expr(NO_DEFAULT)
+            && def
+                .type_alias
+                .as_ref()
+                .is_some_and(|t| self.model.is_nullable_type(def.scope, t))
+        {
+            Val::computed(Kind::Null)
+        } else {
+            self.eval(&def.value, def.scope, &[])
+        };
         self.hops.set(self.hops.get() - 1);
         self.active.borrow_mut().pop();
         let step = Step {

@@ -138,6 +138,15 @@ fn functions() {
 fn names() {
     assert_eq!(bicep("param p string = 'x'\nvar out = p\n"), "'x'");
     assert_eq!(bicep("param p string?\nvar out = p\n"), "null");
+    // A user-defined type that is nullable makes it nullable too, wherever declared.
+    assert_eq!(
+        bicep("param p pe\nvar out = p\ntype pe = { name: string }[]?\n"),
+        "null"
+    );
+    assert_eq!(
+        bicep("type pe = { name: string }[]\nparam p pe\nvar out = p\n"),
+        "unknown: value from a param without default"
+    );
     assert_eq!(
         bicep("param p string\nvar out = p\n"),
         "unknown: value from a param without default"
@@ -279,7 +288,7 @@ fn arm(params: &str, expr: &str) -> String {
 
 #[test]
 fn arm_functions() {
-    let params = r#""on": {"type": "bool", "defaultValue": true}, "o": {"type": "object", "defaultValue": {"a": {"b": "c"}}}, "none": {"type": "string"}"#;
+    let params = r#""on": {"type": "bool", "defaultValue": true}, "o": {"type": "object", "defaultValue": {"a": {"b": "c"}}}, "none": {"type": "string"}, "maybe": {"type": "string", "nullable": true}"#;
     for (expr, want) in [
         ("if(parameters('on'), 'a', 'b')", "'a'"),
         ("If(not(parameters('ON')), 'a', 'b')", "'b'"),
@@ -315,6 +324,7 @@ fn arm_functions() {
             "parameters('none')",
             "unknown: value from a param without default",
         ),
+        ("parameters('maybe')", "null"),
         (
             "reference('x').y",
             "unknown: function reference() is not evaluated",

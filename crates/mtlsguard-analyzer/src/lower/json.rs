@@ -228,8 +228,15 @@ fn template_scope(
                     scope,
                 ))
             };
+            // languageVersion 2.0: `"nullable": true` without a default is `null`.
+            let nullable = p
+                .value
+                .as_object()
+                .and_then(|o| o.get("nullable"))
+                .is_some_and(|n| n.value.kind == ValueKind::Bool(true));
             let default = || match default() {
                 Some((v, scope)) => Some((v.clone(), scope)),
+                None if nullable => unset(crate::model::IMPLICIT_NULL),
                 None => unset(crate::model::NO_DEFAULT),
             };
             let value = match given {
@@ -257,6 +264,7 @@ fn template_scope(
                     p.key.clone(),
                     Definition {
                         what: "parameter",
+                        type_alias: None,
                         name: p.key.clone(),
                         name_range: p.key_range.clone(),
                         value,
@@ -272,6 +280,7 @@ fn template_scope(
                 v.key.clone(),
                 Definition {
                     what: "variable",
+                    type_alias: None,
                     name: v.key,
                     name_range: v.key_range,
                     value: v.value,

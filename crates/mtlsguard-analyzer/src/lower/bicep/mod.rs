@@ -154,6 +154,19 @@ pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut M
         "parameter_declaration" => declaration(doc, child, model, true),
         "variable_declaration" => declaration(doc, child, model, false),
         "resource_declaration" => resource(doc, child, None, model, 0),
+        "type_declaration" => {
+            let name = children(child).find(|c| c.kind() == "identifier");
+            let ty = children(child).find(|c| c.kind() == "type");
+            if let (Some(name), Some(ty)) = (name, ty)
+                && ty
+                    .named_child(0)
+                    .is_some_and(|t| t.kind() == "nullable_type")
+            {
+                model.scopes[0]
+                    .nullable_types
+                    .push(text(doc, name).to_owned());
+            }
+        }
         _ => {}
     }
 }
@@ -182,6 +195,7 @@ fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: 
     let mut name = None;
     let mut value = None;
     let mut nullable = false;
+    let mut type_alias = None;
     let mut seen_eq = false;
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
@@ -190,9 +204,11 @@ fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: 
         } else if child.kind() == "identifier" && name.is_none() {
             name = Some(child);
         } else if child.kind() == "type" && !seen_eq {
-            nullable = child
-                .named_child(0)
-                .is_some_and(|t| t.kind() == "nullable_type");
+            let top = child.named_child(0);
+            nullable = top.is_some_and(|t| t.kind() == "nullable_type");
+            type_alias = top
+                .filter(|t| t.kind() == "identifier")
+                .map(|t| text(doc, t).to_owned());
         } else if seen_eq && child.is_named() && !child.is_extra() && value.is_none() {
             value = Some(lower_value(doc, child, 0));
         }
@@ -205,7 +221,7 @@ fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: 
         None => Value {
             range: name_node.byte_range(),
             kind: if nullable {
-                ValueKind::Null
+                ValueKind::Expr(crate::model::IMPLICIT_NULL)
             } else {
                 ValueKind::Expr(crate::model::NO_DEFAULT)
             },
@@ -214,6 +230,7 @@ fn declaration(doc: &Document<'_>, node: Node<'_>, model: &mut Model, is_param: 
     let name = text(doc, name_node).to_owned();
     let def = Definition {
         what: if is_param { "param" } else { "var" },
+        type_alias,
         name: name.clone(),
         name_range: name_node.byte_range(),
         value,
