@@ -255,38 +255,9 @@ pub(super) fn call<'m>(
         }),
         // ARM's form of Bicep's `.?` / `[?`: a missing key or index is null.
         "tryget" => match vals.split_first() {
-            Some((base, keys)) if !keys.is_empty() => {
-                let mut cur = base.clone();
-                for key in keys {
-                    cur = match (&cur.kind, &key.kind) {
-                        (Kind::Unknown(_), _) => return cur,
-                        (_, Kind::Unknown(_)) => return key.clone(),
-                        (Kind::Null, _) => return Val::computed(Kind::Null).also_via(&[&cur]),
-                        (Kind::Object(o), Kind::Str(k)) => {
-                            let found =
-                                o.entries.iter().rev().find(|e| *e.key == **k).or_else(|| {
-                                    o.entries
-                                        .iter()
-                                        .rev()
-                                        .find(|e| e.key.eq_ignore_ascii_case(k))
-                                });
-                            match (found, &o.open) {
-                                (Some(e), _) => e.val.clone().through(&cur.via),
-                                (None, Some(w)) => return Val::unknown(w.clone()),
-                                (None, None) => return Val::computed(Kind::Null).also_via(&[&cur]),
-                            }
-                        }
-                        (Kind::Array(a), Kind::Int(i)) => {
-                            match usize::try_from(*i).ok().and_then(|i| a.get(i)) {
-                                Some(x) => x.clone().through(&cur.via),
-                                None => return Val::computed(Kind::Null).also_via(&[&cur]),
-                            }
-                        }
-                        _ => return Val::unknown(Why::Fails),
-                    };
-                }
-                cur
-            }
+            Some((base, keys)) if !keys.is_empty() => keys
+                .iter()
+                .fold(base.clone(), |cur, key| super::read(cur, key, true)),
             _ => Val::unknown(Why::Fails),
         },
         // The index of the ARM `copy` loop being checked, plus an offset; a named loop

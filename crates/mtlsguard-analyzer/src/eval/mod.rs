@@ -305,37 +305,7 @@ impl<'m> Eval<'m> {
                 _ => base,
             };
         }
-        match (&base.kind, &key.kind) {
-            (Kind::Unknown(_), _) => base,
-            (_, Kind::Unknown(_)) => key.clone(),
-            (Kind::Null, _) if safe => Val::computed(Kind::Null).also_via(&[&base]),
-            (Kind::Object(o), Kind::Str(k)) => {
-                // Reading an object member is case-insensitive in ARM: an exact match first.
-                let found = o.entries.iter().rev().find(|e| *e.key == **k).or_else(|| {
-                    o.entries
-                        .iter()
-                        .rev()
-                        .find(|e| e.key.eq_ignore_ascii_case(k))
-                });
-                match found {
-                    Some(e) => e.val.clone().through(&base.via).also_via(&[key]),
-                    None => match &o.open {
-                        Some(w) => Val::unknown(w.clone()),
-                        None if safe => Val::computed(Kind::Null).also_via(&[&base]),
-                        None => Val::unknown(Why::Fails),
-                    },
-                }
-            }
-            (Kind::Array(a), Kind::Int(i)) => {
-                let item = usize::try_from(*i).ok().and_then(|i| a.get(i));
-                match item {
-                    Some(x) => x.clone().through(&base.via).also_via(&[key]),
-                    None if safe => Val::computed(Kind::Null).also_via(&[&base]),
-                    None => Val::unknown(Why::Fails),
-                }
-            }
-            _ => Val::unknown(Why::Fails),
-        }
+        read(base, key, safe)
     }
 
     fn binary(
@@ -357,6 +327,42 @@ impl<'m> Eval<'m> {
         }
         let r = self.eval(right, scope, env);
         functions::binary(op, l, r)
+    }
+}
+
+/// `base.key` / `base[key]` on values (`safe`: `.?`, `[?`, ARM `tryGet`): a missing key
+/// or index is `null` when safe, and fails (unknown) when not.
+fn read<'m>(base: Val<'m>, key: &Val<'m>, safe: bool) -> Val<'m> {
+    match (&base.kind, &key.kind) {
+        (Kind::Unknown(_), _) => base,
+        (_, Kind::Unknown(_)) => key.clone(),
+        (Kind::Null, _) if safe => Val::computed(Kind::Null).also_via(&[&base]),
+        (Kind::Object(o), Kind::Str(k)) => {
+            // Reading an object member is case-insensitive in ARM: an exact match first.
+            let found = o.entries.iter().rev().find(|e| *e.key == **k).or_else(|| {
+                o.entries
+                    .iter()
+                    .rev()
+                    .find(|e| e.key.eq_ignore_ascii_case(k))
+            });
+            match found {
+                Some(e) => e.val.clone().through(&base.via).also_via(&[key]),
+                None => match &o.open {
+                    Some(w) => Val::unknown(w.clone()),
+                    None if safe => Val::computed(Kind::Null).also_via(&[&base]),
+                    None => Val::unknown(Why::Fails),
+                },
+            }
+        }
+        (Kind::Array(a), Kind::Int(i)) => {
+            let item = usize::try_from(*i).ok().and_then(|i| a.get(i));
+            match item {
+                Some(x) => x.clone().through(&base.via).also_via(&[key]),
+                None if safe => Val::computed(Kind::Null).also_via(&[&base]),
+                None => Val::unknown(Why::Fails),
+            }
+        }
+        _ => Val::unknown(Why::Fails),
     }
 }
 
