@@ -230,11 +230,7 @@ pub(super) fn call<'m>(
                 let items = entries
                     .into_iter()
                     .map(|e| {
-                        let mut obj = Obj {
-                            entries: Vec::new(),
-                            open: None,
-                            literal: None,
-                        };
+                        let mut obj = Obj::empty();
                         for (k, val) in [
                             ("key", Val::computed(Kind::Str(e.key.clone()))),
                             ("value", e.val.clone()),
@@ -392,11 +388,7 @@ fn union<'m>(vals: &[Val<'m>]) -> Val<'m> {
         }
         return Val::computed(Kind::Array(Rc::new(out)));
     }
-    let mut obj = Obj {
-        entries: Vec::new(),
-        open: None,
-        literal: None,
-    };
+    let mut obj = Obj::empty();
     for v in vals {
         match &v.kind {
             Kind::Object(o) => merge(&mut obj, o, &v.via),
@@ -441,11 +433,7 @@ fn create_object(vals: Vec<Val<'_>>) -> Val<'_> {
     if !vals.len().is_multiple_of(2) {
         return Val::unknown(Why::Fails);
     }
-    let mut obj = Obj {
-        entries: Vec::new(),
-        open: None,
-        literal: None,
-    };
+    let mut obj = Obj::empty();
     let mut it = vals.into_iter();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
         match &k.kind {
@@ -472,11 +460,7 @@ fn json<'m>(text: &str) -> Option<Kind<'m>> {
             serde_json::Value::String(s) => Kind::Str(s.into()),
             serde_json::Value::Array(a) => Kind::Array(Rc::new(a.into_iter().map(conv).collect())),
             serde_json::Value::Object(o) => {
-                let mut obj = Obj {
-                    entries: Vec::new(),
-                    open: None,
-                    literal: None,
-                };
+                let mut obj = Obj::empty();
                 for (k, v) in o {
                     obj.set(Entry {
                         key: k.into(),

@@ -110,6 +110,15 @@ pub enum Lookup<'v, 'm> {
 }
 
 impl<'m> Obj<'m> {
+    /// An object built by a function (no literal to insert into), with no keys yet.
+    pub fn empty() -> Obj<'m> {
+        Obj {
+            entries: Vec::new(),
+            open: None,
+            literal: None,
+        }
+    }
+
     /// The entry named exactly `key` (resource property names are case-sensitive).
     pub fn lookup(&self, key: &str) -> Lookup<'_, 'm> {
         match self.entries.iter().rev().find(|e| &*e.key == key) {
