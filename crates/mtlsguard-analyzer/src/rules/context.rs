@@ -61,6 +61,11 @@ fn resolve_line_markers(message: &str, related: &[Related]) -> String {
     out
 }
 
+/// The definitions a fix through `via` edits or depends on, for [`Fix::unless_shared`].
+fn definitions(via: &[Step]) -> Vec<(&'static str, String)> {
+    via.iter().map(|s| (s.what, s.name.to_string())).collect()
+}
+
 /// What reading a field gives.
 pub(crate) enum Got<'m> {
     Value(Field<'m>),
@@ -354,12 +359,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 _ => format!("Set {} to {}", f.name, new.display(self.doc.language)),
             };
             // Through definitions: safe when the file uses each of them once (here).
-            let through: Vec<(&'static str, String)> = f
-                .val
-                .via
-                .iter()
-                .map(|s| (s.what, s.name.to_string()))
-                .collect();
+            let through = definitions(&f.val.via);
             // Outside the resource and through no definition: no telling who shares it.
             let within = own || !through.is_empty();
             Some(Fix {
@@ -471,12 +471,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 unless_shared: if own {
                     Vec::new()
                 } else {
-                    deepest
-                        .val
-                        .via
-                        .iter()
-                        .map(|s| (s.what, s.name.to_string()))
-                        .collect()
+                    definitions(&deepest.val.via)
                 },
             })
         });
