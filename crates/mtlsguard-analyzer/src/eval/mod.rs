@@ -75,7 +75,7 @@ impl<'m> Eval<'m> {
             ValueKind::Int(i) => literal(Kind::Int(*i)),
             ValueKind::Number => literal(Kind::Number),
             ValueKind::Null => literal(Kind::Null),
-            ValueKind::Object(o) => self.object(o, scope, env),
+            ValueKind::Object(o) => self.eval_object(o, scope, env),
             ValueKind::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
@@ -165,17 +165,13 @@ impl<'m> Eval<'m> {
         }
     }
 
-    /// The value of an object literal (a resource body).
+    /// The value of an object literal (a resource body, or one inside a value).
     pub fn eval_object(
         &self,
         o: &'m crate::model::Object,
         scope: usize,
         env: &Bindings<'m>,
     ) -> Val<'m> {
-        self.object(o, scope, env)
-    }
-
-    fn object(&self, o: &'m crate::model::Object, scope: usize, env: &Bindings<'m>) -> Val<'m> {
         let mut obj = Obj {
             entries: Vec::with_capacity(o.props.len()),
             open: o.incomplete.then_some(Why::Form("text that did not parse")),

@@ -106,19 +106,28 @@ pub(crate) fn check_resource(
             }
         }
     };
+    // Each case's evaluated body, once for every rule; `None` where a condition known to
+    // be false deploys nothing.
+    let bodies: Vec<Option<Val<'_>>> = cases
+        .iter()
+        .map(|env| {
+            let off = res
+                .condition
+                .as_ref()
+                .is_some_and(|c| eval.eval(c, res.scope, env).as_bool() == Some(false));
+            (!off).then(|| eval.eval_object(&res.body, res.scope, env))
+        })
+        .collect();
     for (meta, check) in rules {
         let level = settings.level(meta.id);
         let mut worst = None;
         let start = out.len();
-        for env in &cases {
-            if let Some(cond) = &res.condition
-                && eval.eval(cond, res.scope, env).as_bool() == Some(false)
-            {
-                // A condition known to be false deploys nothing.
+        for body in &bodies {
+            let Some(body) = body else {
                 worst = worst.or(Some(Outcome::OutOfScope));
                 continue;
-            }
-            let mut ctx = RuleCtx::new(doc, &eval, res, env, meta.id, level, settings);
+            };
+            let mut ctx = RuleCtx::new(doc, res, body.clone(), meta.id, level, settings);
             check(&mut ctx);
             for f in ctx.found {
                 // Elements deciding alike report once.

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::rc::Rc;
 
-use crate::eval::{Bindings, Eval, Kind, Lookup, Step, Val, Why};
+use crate::eval::{Kind, Lookup, Step, Val, Why};
 use crate::fix::{self, NewValue};
 use crate::model::Resource;
 use crate::syntax::Document;
@@ -88,18 +88,18 @@ pub(crate) struct RuleCtx<'a, 'm> {
 }
 
 impl<'a, 'm> RuleCtx<'a, 'm> {
+    /// What a rule sees of `res`, whose body evaluated to `body`.
     pub(super) fn new(
         doc: &'a Document<'a>,
-        eval: &Eval<'m>,
         res: &'m Resource,
-        env: &Bindings<'m>,
+        body: Val<'m>,
         rule: &'static str,
         level: Level,
         settings: &'a Settings,
     ) -> Self {
         let body = Field {
             name: String::new(),
-            val: eval.eval_object(&res.body, res.scope, env),
+            val: body,
             at: res.type_range.clone(),
             key_at: None,
         };
