@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use crate::line_index::LineIndex;
+
 /// Rule id of the pseudo-rule that reports parse errors.
 pub const SYNTAX_ERROR: &str = "syntax-error";
 /// Rule id of the pseudo-rule that reports suppression comments that matched nothing.
@@ -18,28 +20,24 @@ pub const NOT_ANALYZED: &str =
 /// since incremental analysis reuses findings after edits that move that location.
 pub(crate) const LINE_OF: char = '\u{0}';
 
-/// Writes the lines [`LINE_OF`] stands for, as editors count lines (`\r\n`, `\n` and a
-/// lone `\r` each end one).
-pub(crate) fn write_lines(text: &str, f: &mut Finding) {
-    if !f.message.contains(LINE_OF) {
+/// Writes the lines [`LINE_OF`] stands for in `findings`, as editors count lines.
+pub(crate) fn write_lines(text: &str, findings: &mut [Finding]) {
+    if !findings.iter().any(|f| f.message.contains(LINE_OF)) {
         return;
     }
-    let mut out = String::with_capacity(f.message.len());
-    let mut parts = f.message.split(LINE_OF);
-    out.push_str(parts.next().unwrap_or(""));
-    while let (Some(k), Some(rest)) = (parts.next(), parts.next()) {
-        if let Some(r) = k.parse::<usize>().ok().and_then(|k| f.related.get(k)) {
-            let upto = &text.as_bytes()[..r.range.start.min(text.len())];
-            let breaks = upto
-                .iter()
-                .enumerate()
-                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && upto.get(i + 1) != Some(&b'\n')))
-                .count();
-            out.push_str(&format!("line {}", breaks + 1));
+    let index = LineIndex::new(text);
+    for f in findings.iter_mut().filter(|f| f.message.contains(LINE_OF)) {
+        let mut out = String::with_capacity(f.message.len());
+        let mut parts = f.message.split(LINE_OF);
+        out.push_str(parts.next().unwrap_or(""));
+        while let (Some(k), Some(rest)) = (parts.next(), parts.next()) {
+            if let Some(r) = k.parse::<usize>().ok().and_then(|k| f.related.get(k)) {
+                out.push_str(&format!("line {}", index.line(r.range.start) + 1));
+            }
+            out.push_str(rest);
         }
-        out.push_str(rest);
+        f.message = out;
     }
-    f.message = out;
 }
 
 /// Default size limit of an analyzed file (spec section 1).

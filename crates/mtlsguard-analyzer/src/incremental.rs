@@ -504,9 +504,7 @@ fn finish(doc: &Document<'_>, settings: &Settings, mut findings: Vec<Finding>) -
         findings.extend(crate::syntax::errors(doc, level));
     }
     crate::suppress::apply(doc, settings, &mut findings);
-    for f in &mut findings {
-        crate::finding::write_lines(doc.text, f);
-    }
+    crate::finding::write_lines(doc.text, &mut findings);
     crate::fix::shared::decide(doc, &mut findings);
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
