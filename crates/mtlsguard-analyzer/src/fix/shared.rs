@@ -64,24 +64,14 @@ fn uses(doc: &Document<'_>) -> Option<HashMap<(u8, String), usize>> {
 /// Identifiers used as names: not a declaration's own name, not an object key.
 fn bicep_uses(doc: &Document<'_>) -> HashMap<(u8, String), usize> {
     let mut out = HashMap::new();
-    let root = doc.tree.root_node();
-    let mut cursor = root.walk();
-    // Iterative: deep trees must not overflow the stack.
-    'walk: loop {
+    crate::syntax::walk(doc.tree.root_node(), |cursor, _| {
         let n = cursor.node();
         if n.kind() == "identifier" && is_use(n) {
             let name = doc.text.get(n.byte_range()).unwrap_or("").to_owned();
             *out.entry((0, name)).or_insert(0) += 1;
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+        crate::syntax::Visit::Into
+    });
     out
 }
 

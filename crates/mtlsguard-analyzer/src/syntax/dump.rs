@@ -4,6 +4,8 @@ use std::fmt::Write;
 
 use tree_sitter::Tree;
 
+use super::Visit;
+
 /// The dump stops after this many bytes (it is for reading, in an editor).
 const MAX_DUMP: usize = 16 * 1024 * 1024;
 /// Indentation stops growing at this depth.
@@ -13,15 +15,13 @@ const MAX_INDENT: usize = 128;
 /// of leaves. Named nodes only (plus ERROR/MISSING), like rust-analyzer's syntax tree view.
 pub fn syntax_tree_dump(tree: &Tree, text: &str) -> String {
     let mut out = String::new();
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
-    'walk: loop {
+    super::walk(tree.root_node(), |cursor, depth| {
         let node = cursor.node();
         let shown = node.is_named() || node.is_missing() || node.is_error();
         if shown {
             if out.len() > MAX_DUMP {
                 out.push_str("... (truncated)\n");
-                break 'walk;
+                return Visit::Stop;
             }
             // Deeper than MAX_INDENT levels, the depth is written as a number: indenting
             // 100,000 levels would make the dump quadratic in the text's size.
@@ -54,16 +54,7 @@ pub fn syntax_tree_dump(tree: &Tree, text: &str) -> String {
             }
             out.push('\n');
         }
-        if cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-            depth -= 1;
-        }
-    }
+        Visit::Into
+    });
     out
 }

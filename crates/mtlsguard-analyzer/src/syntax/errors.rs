@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::Document;
+use super::{Document, Visit};
 use crate::{Finding, Level, SYNTAX_ERROR};
 
 /// At most this many syntax errors are reported per document (garbage input has thousands).
@@ -14,27 +14,22 @@ pub(crate) fn errors(doc: &Document<'_>, level: Level) -> Vec<Finding> {
     if !root.has_error() {
         return out;
     }
-    let mut cursor = root.walk();
-    // Iterative pre-order walk: deep trees must not overflow the stack.
-    'walk: loop {
+    super::walk(root, |cursor, _| {
         let node = cursor.node();
-        let mut descend = node.has_error();
         if node.is_error() || node.is_missing() {
-            descend = false;
             out.push(finding(doc, node, level));
-            if out.len() >= MAX_ERRORS {
-                break;
-            }
+            return if out.len() >= MAX_ERRORS {
+                Visit::Stop
+            } else {
+                Visit::Over
+            };
         }
-        if descend && cursor.goto_first_child() {
-            continue;
+        if node.has_error() {
+            Visit::Into
+        } else {
+            Visit::Over
         }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+    });
     out
 }
 

@@ -4,10 +4,13 @@
 mod detect;
 mod dump;
 mod errors;
+mod walk;
 
 pub use detect::{is_arm_template, language_for_path};
 pub use dump::syntax_tree_dump;
 pub(crate) use errors::errors;
+
+pub(crate) use walk::{Visit, walk};
 
 use std::time::{Duration, Instant};
 

@@ -103,9 +103,7 @@ fn declaration_starts<'t>(doc: &Document<'_>, node: Node<'t>) -> Vec<Node<'t>> {
     ];
     let mut starts = Vec::new();
     let mut after_decorator = false;
-    let mut cursor = node.walk();
-    // Iterative pre-order walk over the leaves: deep trees must not overflow the stack.
-    'walk: loop {
+    crate::syntax::walk(node, |cursor, _| {
         let n = cursor.node();
         if n.child_count() == 0 && n.start_position().column == 0 && !n.is_extra() {
             let word = text(doc, n);
@@ -121,15 +119,8 @@ fn declaration_starts<'t>(doc: &Document<'_>, node: Node<'t>) -> Vec<Node<'t>> {
                 after_decorator = false;
             }
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() || cursor.node() == node {
-                break 'walk;
-            }
-        }
-    }
+        crate::syntax::Visit::Into
+    });
     starts
 }
 
