@@ -93,6 +93,9 @@ pub struct Fix {
     /// when nothing else uses them: their `(what, name)`, decided when the findings are
     /// final, since another resource may start using one without being re-checked.
     pub(crate) unless_shared: Vec<(&'static str, String)>,
+    /// What the fix writes, kept so that a finding moved into a caller (spec section 8)
+    /// can write it there, in the caller's language.
+    pub(crate) value: Option<crate::fix::NewValue>,
 }
 
 /// A secondary location that explains a finding (e.g. the param whose default decided it).
@@ -100,6 +103,9 @@ pub struct Fix {
 pub struct Related {
     pub range: Range<usize>,
     pub message: String,
+    /// The file it is in, when it is not the finding's own (a module's property, for a
+    /// finding reported in its caller): a workspace path.
+    pub file: Option<String>,
 }
 
 /// One problem found in a document.

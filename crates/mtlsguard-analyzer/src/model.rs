@@ -231,6 +231,55 @@ pub struct Symbols {
     pub nullable_types: Vec<String>,
     /// ARM nested templates with outer-scope evaluation resolve in their parent scope.
     pub parent: Option<usize>,
+    /// Outputs (`output x string = v`, ARM `outputs`): what a caller reads as
+    /// `mod.outputs.x`.
+    pub outputs: Vec<(String, Definition)>,
+    /// Bicep module symbols (`mod.outputs.x` reads the called template's outputs).
+    pub modules: Vec<String>,
+}
+
+/// How a file calls another template (spec section 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A Bicep `module` statement.
+    Module,
+    /// A `.bicepparam` file's `using`.
+    Using,
+    /// An ARM parameters file (`deploymentParameters.json`), bound to its template by name.
+    ParametersFile,
+    /// An ARM `Microsoft.Resources/deployments` with `templateLink.relativePath`.
+    Deployment,
+}
+
+/// A call of another template, which sets its params.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub kind: CallKind,
+    /// The reference as written (`'./site.bicep'` unquoted, `br/public:avm/res/web/site:0.3.0`,
+    /// a `relativePath`); `None` for a parameters file, which names no template.
+    pub target: Option<String>,
+    /// Where a finding decided by the callee's default points (spec section 5): the module
+    /// path string, the `using` line, the parameters file's `parameters` key, the
+    /// deployment's `relativePath` value.
+    pub target_range: Range<usize>,
+    /// The params it sets, by name: the module's `params` object; the `.bicepparam`
+    /// `param` lines (each property is the whole line); the parameters file's entries
+    /// (each property is the whole entry, its value the entry's `value`; a Key Vault
+    /// `reference` is [`SUPPLIED`]). `None` when they are not an object literal
+    /// (`params: union(a, b)`): every param is then unknown.
+    pub params: Option<Object>,
+    /// Evaluated as a value when `params` is `None` but something is written.
+    pub params_value: Option<Value>,
+    /// The scope the params are evaluated in.
+    pub scope: usize,
+    /// `if (...)`: a call known false is no call.
+    pub condition: Option<Value>,
+    /// `[for ...]`: one call per element.
+    pub each: Option<Loop>,
+    /// Start of the statement.
+    pub decl_start: usize,
+    /// The Bicep module's symbol name (`name.outputs.x`).
+    pub name: Option<String>,
 }
 
 /// The whole lowered document.
@@ -238,6 +287,8 @@ pub struct Symbols {
 pub struct Model {
     pub resources: Vec<Resource>,
     pub scopes: Vec<Symbols>,
+    /// The templates this file calls.
+    pub calls: Vec<Call>,
 }
 
 impl Model {

@@ -195,6 +195,7 @@ pub(crate) fn apply(doc: &Document<'_>, settings: &Settings, findings: &mut Vec<
                     edits,
                     safe: true,
                     unless_shared: Vec::new(),
+                    value: None,
                 }),
             });
         }

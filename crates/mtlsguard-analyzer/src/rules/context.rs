@@ -308,6 +308,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             && !f.val.via.iter().any(|s| s.range == *w)
         {
             out.push(Related {
+                file: None,
                 range: w.clone(),
                 message: format!("{} is set to {} here", f.name, f.val.show()),
             });
@@ -318,6 +319,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 continue;
             }
             out.push(Related {
+                file: None,
                 range: s.range.clone(),
                 message: match f {
                     Some(f) if f.val.via.contains(s) => {
@@ -372,6 +374,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 )],
                 safe: safe && within,
                 unless_shared: if own { Vec::new() } else { through },
+                value: Some(new.clone()),
             })
         });
         self.push(f.at.clone(), message, related, fix);
@@ -426,6 +429,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             .iter()
             .find(|e| &*e.key != want && e.key.eq_ignore_ascii_case(want))
             .map(|e| Related {
+                file: None,
                 range: e.key_range.clone(),
                 message: format!("{} is not {want}: property names are case-sensitive", e.key),
             });
@@ -473,6 +477,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
                 } else {
                     definitions(&deepest.val.via)
                 },
+                value: None,
             })
         });
         self.push(located, message, related, fix);

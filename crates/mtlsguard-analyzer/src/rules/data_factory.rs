@@ -134,6 +134,7 @@ fn check_web_object<'m>(ctx: &mut RuleCtx<'_, 'm>, obj: &Field<'m>, kinds: &[&st
         Some((NewValue::Str("ClientCertificate".into()), false)),
     );
     let related = Related {
+        file: None,
         range: type_field.at.clone(),
         message: format!("type '{kind}': this {what} calls an HTTP endpoint"),
     };

@@ -37,11 +37,13 @@ pub(super) fn check(ctx: &mut RuleCtx<'_, '_>) {
             Kind::Array(a) if a.is_empty() => {
                 states.push((key, "an empty array"));
                 related.push(Related {
+                    file: None,
                     range: f.at.clone(),
                     message: format!("{key} is an empty array"),
                 });
                 for s in f.val.via.iter() {
                     related.push(Related {
+                        file: None,
                         range: s.range.clone(),
                         message: format!("the value of {key} comes from {} {}", s.what, s.name),
                     });
