@@ -8,6 +8,8 @@ use crate::line_index::LineIndex;
 pub const SYNTAX_ERROR: &str = "syntax-error";
 /// Rule id of the pseudo-rule that reports suppression comments that matched nothing.
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+/// Rule id of the references across files that cannot be followed (spec section 8).
+pub const UNRESOLVED_REFERENCE: &str = "unresolved-reference";
 /// Rule id of the file-level problems (not UTF-8, too large).
 pub const FILE_ERROR: &str = "file-error";
 /// The message of the syntax error that says a text was not analyzed (the parser's time

@@ -296,6 +296,7 @@ impl Ctx<'_, '_> {
                 self.base,
                 res,
                 self.settings,
+                None,
                 &mut out,
                 self.outcomes,
             );
@@ -496,7 +497,11 @@ fn move_range(r: &mut Range<usize>, moves: &Moves) {
 }
 
 /// Adds syntax errors, applies suppressions, sorts: what every analysis ends with.
-fn finish(doc: &Document<'_>, settings: &Settings, mut findings: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn finish(
+    doc: &Document<'_>,
+    settings: &Settings,
+    mut findings: Vec<Finding>,
+) -> Vec<Finding> {
     // Syntax errors first, so a directive can suppress them like any finding and is not
     // reported unused.
     let level = settings.level(crate::SYNTAX_ERROR);

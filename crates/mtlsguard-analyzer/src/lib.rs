@@ -16,6 +16,7 @@ mod rules;
 mod suppress;
 mod syntax;
 mod text;
+mod workspace;
 
 pub use check::{
     analyze, analyze_text, analyze_text_with_outcomes, declared_resource_starts, keep_clean_fixes,
@@ -33,6 +34,8 @@ pub use rules::{Outcome, RULES, RuleMeta, Settings, rule};
 pub use suppress::suppression_edit;
 pub use syntax::syntax_tree_dump;
 pub use syntax::{
-    Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,
+    Document, Language, Parsed, is_arm_parameters, is_arm_template, language_for_path, parse,
+    parse_with,
 };
 pub use text::{replace, undo};
+pub use workspace::{BicepConfig, Workspace, WorkspaceAnalysis};

@@ -12,6 +12,7 @@ mod output;
 mod process;
 mod statistics;
 mod summary;
+mod workspace;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -239,7 +240,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
             ExitCode::from(2)
         };
     }
-    let reports = match args.threads {
+    let mut reports = match args.threads {
         None => process::run(&collected.jobs, &opts),
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.get()).build() {
             Ok(pool) => pool.install(|| process::run(&collected.jobs, &opts)),
@@ -250,6 +251,28 @@ pub fn check(args: CheckArgs) -> ExitCode {
         },
     };
 
+    // Across files: templates that call or are called are checked per call.
+    let mut ws_warnings = Vec::new();
+    if opts.mode == process::Mode::Check
+        && let Some(files) = workspace::build(&collected.jobs, &reports, &opts, &mut ws_warnings)
+    {
+        let fallback = collected
+            .jobs
+            .first()
+            .map(|j| opts.settings(j).into_owned())
+            .unwrap_or_default();
+        let mut analysis = workspace::analyze(&files, &collected.jobs, &opts, &fallback);
+        workspace::apply(&files, &mut analysis, &collected.jobs, &mut reports);
+    }
+    for w in &ws_warnings {
+        eprint_warning(w);
+    }
+    // Keep the text only where findings need it for their lines and columns.
+    for r in &mut reports {
+        if r.findings.is_empty() {
+            r.source = None;
+        }
+    }
     for r in &reports {
         for w in &r.warnings {
             eprint_warning(w);

@@ -55,6 +55,7 @@ use mtlsguard_analyzer::{Level, RULES, Settings};
 use serde::Deserialize;
 
 pub use bicepconfig::BicepConfig;
+pub use bicepconfig::discover as discover_bicepconfig;
 pub use cache::ConfigCache;
 pub use size::parse_size;
 use size::{SIZE_EXPECTED, SizeValue};

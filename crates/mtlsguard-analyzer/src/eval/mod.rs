@@ -9,7 +9,7 @@
 mod functions;
 mod value;
 
-pub use value::{Entry, Kind, Lookup, Obj, Step, Val, Why};
+pub use value::{Entry, FOREIGN, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -29,9 +29,34 @@ const BUDGET: usize = 200_000;
 /// Loop variables in force: `(name, value)`, innermost last.
 pub type Bindings<'m> = [(&'m str, Val<'m>)];
 
+/// What a caller supplies to the template being evaluated (spec section 8).
+#[derive(Debug, Default)]
+pub struct Bound<'m> {
+    /// The top-level params it sets: name, value (ranges moved to the caller's file:
+    /// [`Val::moved_to_file`]), and the entry that sets it (likewise moved).
+    pub params: Vec<(Rc<str>, Val<'m>, std::ops::Range<usize>)>,
+    /// When set, a param the caller does not set is unknown for this reason rather than
+    /// its default (a module's outputs, read without knowing its call's params).
+    pub unset: Option<Why>,
+    /// What module symbols evaluate to: `{ outputs: { ... } }`.
+    pub modules: Vec<(Rc<str>, Val<'m>)>,
+}
+
+impl<'m> Bound<'m> {
+    fn param(&self, name: &str) -> Option<&(Rc<str>, Val<'m>, std::ops::Range<usize>)> {
+        // Bicep names are exact; ARM's are case-insensitive: an exact match first.
+        self.params.iter().find(|(k, ..)| **k == *name).or_else(|| {
+            self.params
+                .iter()
+                .find(|(k, ..)| k.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
 /// Evaluates values of one model; caches each definition's value.
 pub struct Eval<'m> {
     model: &'m Model,
+    bound: Option<Rc<Bound<'m>>>,
     steps: Cell<usize>,
     hops: Cell<usize>,
     active: RefCell<Vec<*const Definition>>,
@@ -42,10 +67,19 @@ impl<'m> Eval<'m> {
     pub fn new(model: &'m Model) -> Eval<'m> {
         Eval {
             model,
+            bound: None,
             steps: Cell::new(0),
             hops: Cell::new(0),
             active: RefCell::default(),
             cache: RefCell::default(),
+        }
+    }
+
+    /// Evaluates `model` as called with `bound`.
+    pub fn bound(model: &'m Model, bound: Rc<Bound<'m>>) -> Eval<'m> {
+        Eval {
+            bound: Some(bound),
+            ..Eval::new(model)
         }
     }
 
@@ -237,6 +271,11 @@ impl<'m> Eval<'m> {
             return v.clone();
         }
         let Some(def) = self.model.lookup(scope, r) else {
+            if let (SymbolRef::Ident(n), Some(bound)) = (r, &self.bound)
+                && let Some((_, v)) = bound.modules.iter().find(|(k, _)| **k == **n)
+            {
+                return v.clone();
+            }
             return match r {
                 SymbolRef::Ident(n) if self.model.is_resource(scope, n) => {
                     Val::unknown(Why::ResourceProperty)
@@ -248,6 +287,31 @@ impl<'m> Eval<'m> {
         if let Some(v) = self.cache.borrow().get(&key) {
             return v.clone();
         }
+        // A top-level param of a called template: its caller's value, when it sets one.
+        let top_param = def.what.starts_with("param") && self.model.symbol_scope(scope) == 0;
+        if let Some(bound) = self.bound.as_ref().filter(|_| top_param) {
+            let v = match bound.param(&def.name) {
+                Some((_, v, entry)) => v.clone().through(&[Step {
+                    what: def.what,
+                    name: def.name.as_str().into(),
+                    range: entry.clone(),
+                }]),
+                None => match &bound.unset {
+                    Some(why) => Val::unknown(why.clone()),
+                    None => self.definition(def),
+                },
+            };
+            self.cache.borrow_mut().insert(key, v.clone());
+            return v;
+        }
+        let v = self.definition(def);
+        self.cache.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    /// The value of `def` as written (its default, the var's value), through it.
+    fn definition(&self, def: &'m Definition) -> Val<'m> {
+        let key = def as *const Definition;
         if self.active.borrow().contains(&key) || self.hops.get() >= MAX_HOPS {
             return Val::unknown(Why::Limit);
         }
@@ -274,12 +338,10 @@ impl<'m> Eval<'m> {
         let rest: Vec<Step> = v.via.iter().filter(|s| **s != step).cloned().collect();
         let mut via = vec![step];
         via.extend(rest);
-        let v = Val {
+        Val {
             via: Rc::new(via),
             ..v
-        };
-        self.cache.borrow_mut().insert(key, v.clone());
-        v
+        }
     }
 
     /// `base.key` / `base[key]` (`safe`: `.?`, `[?`).

@@ -28,6 +28,9 @@ pub enum Why {
     Limit,
     /// Supplied in a way that cannot be read (an ARM `parametersLink`, a Key Vault reference).
     Supplied,
+    /// From a template that cannot be read (a missing file, a registry module not in the
+    /// cache, a cycle of modules).
+    Unresolved,
 }
 
 impl fmt::Display for Why {
@@ -41,6 +44,7 @@ impl fmt::Display for Why {
             Why::Fails => f.write_str("an expression that fails or has the wrong type"),
             Why::Limit => f.write_str("a self-reference or an evaluation limit"),
             Why::Supplied => f.write_str("a param supplied in a way that cannot be read"),
+            Why::Unresolved => f.write_str("a reference to a template that cannot be read"),
         }
     }
 }
@@ -297,5 +301,71 @@ impl<'m> Val<'m> {
             }
             _ => false,
         })
+    }
+}
+
+/// Where the ranges of a file's values move when they flow into another file's
+/// evaluation (a caller's params into its module): file `k`'s ranges move by
+/// `(k + 1) * FOREIGN`, so every range says which file it is in.
+pub const FOREIGN: usize = 1 << 40;
+
+/// The file a range is in: `None` for the file being evaluated, else its index.
+pub fn foreign_file(r: &Range<usize>) -> Option<usize> {
+    (r.start >= FOREIGN).then(|| r.start / FOREIGN - 1)
+}
+
+/// `r` without its file's offset.
+pub fn local_range(r: &Range<usize>) -> Range<usize> {
+    let base = (r.start / FOREIGN) * FOREIGN;
+    r.start - base..r.end - base
+}
+
+fn shift_range(r: &Range<usize>, base: usize) -> Range<usize> {
+    if r.start >= FOREIGN {
+        r.clone()
+    } else {
+        r.start + base..r.end + base
+    }
+}
+
+impl<'m> Val<'m> {
+    /// This value of file `file`, seen from another file: its own ranges moved to the
+    /// file's offset (ranges already foreign keep theirs). An object literal of another
+    /// file is no place to insert into from this one.
+    pub fn moved_to_file(&self, file: usize) -> Val<'m> {
+        let base = (file + 1) * FOREIGN;
+        let kind = match &self.kind {
+            Kind::Array(items) => Kind::Array(Rc::new(
+                items.iter().map(|v| v.moved_to_file(file)).collect(),
+            )),
+            Kind::Object(o) => Kind::Object(Rc::new(Obj {
+                entries: o
+                    .entries
+                    .iter()
+                    .map(|e| Entry {
+                        key: e.key.clone(),
+                        key_range: shift_range(&e.key_range, base),
+                        member: shift_range(&e.member, base),
+                        val: e.val.moved_to_file(file),
+                    })
+                    .collect(),
+                open: o.open.clone(),
+                literal: None,
+            })),
+            k => k.clone(),
+        };
+        Val {
+            kind,
+            written: self.written.as_ref().map(|r| shift_range(r, base)),
+            via: Rc::new(
+                self.via
+                    .iter()
+                    .map(|s| Step {
+                        range: shift_range(&s.range, base),
+                        ..s.clone()
+                    })
+                    .collect(),
+            ),
+        }
     }
 }

@@ -67,7 +67,7 @@ impl NewValue {
 
 impl NewValue {
     /// On one line, for objects written on one line: `{ clientCertEnabled: true }`.
-    fn render_inline(&self, lang: Language) -> String {
+    pub(crate) fn render_inline(&self, lang: Language) -> String {
         match self {
             NewValue::Object(props) => {
                 let body: Vec<String> = props

@@ -78,6 +78,8 @@ pub(crate) struct RuleCtx<'a, 'm> {
     pub doc: &'a Document<'a>,
     pub res: &'m Resource,
     pub settings: &'a Settings,
+    /// The documents values of other files come from ([`crate::eval::foreign_file`]).
+    pub(super) foreign: &'a [Option<&'a Document<'a>>],
     rule: &'static str,
     level: Level,
     body: Field<'m>,
@@ -107,6 +109,7 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             doc,
             res,
             settings,
+            foreign: &[],
             rule,
             level,
             body,
@@ -338,6 +341,9 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         let related = self.related(Some(f));
         let fix = good.and_then(|(new, safe)| {
             let written = f.val.written.as_ref()?;
+            if let Some(k) = crate::eval::foreign_file(written) {
+                return self.foreign_fix(k, f, written, new, safe);
+            }
             // Another resource or caller may share a definition: changing it is never safe.
             let own = f.val.via.is_empty() && self.in_body(written);
             let title = match f.val.via.last() {
@@ -378,6 +384,49 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             })
         });
         self.push(f.at.clone(), message, related, fix);
+    }
+
+    /// The fix of a value written in another file (a caller's entry): written in that
+    /// file's language, at that file's offset; the workspace checks who shares it.
+    fn foreign_fix(
+        &self,
+        k: usize,
+        f: &Field<'m>,
+        written: &Range<usize>,
+        new: NewValue,
+        safe: bool,
+    ) -> Option<Fix> {
+        let doc = self.foreign.get(k).copied().flatten()?;
+        let local = crate::eval::local_range(written);
+        let base = written.start - local.start;
+        if local.end > doc.text.len() {
+            return None;
+        }
+        let mut edit = fix::replace_value(doc, &local, &local, &new);
+        edit.range = edit.range.start + base..edit.range.end + base;
+        let title = match f.val.via.last() {
+            Some(step) if step.range != *written => format!(
+                "Set {} in {} {} to {}",
+                f.name,
+                step.what,
+                step.name,
+                new.display(doc.language)
+            ),
+            Some(step) => format!(
+                "Set {} {} to {}",
+                step.what,
+                step.name,
+                new.display(doc.language)
+            ),
+            None => format!("Set {} to {}", f.name, new.display(doc.language)),
+        };
+        Some(Fix {
+            title,
+            edits: vec![edit],
+            safe,
+            unless_shared: definitions(&f.val.via),
+            value: Some(new),
+        })
     }
 
     /// Reports `f`, a boolean that must be `true` and is `false`; offers `true`.

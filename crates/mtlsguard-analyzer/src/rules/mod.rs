@@ -13,7 +13,7 @@ mod check;
 mod context;
 mod settings;
 
-pub(crate) use check::{check_resource, run};
+pub(crate) use check::{Binding, check_resource, loop_cases, run};
 pub use context::Outcome;
 pub(crate) use context::{Field, Got, RuleCtx};
 pub use settings::Settings;
@@ -67,6 +67,7 @@ mod pseudo {
 use pseudo as unused_suppression;
 use pseudo as syntax_error;
 use pseudo as file_error;
+use pseudo as unresolved_reference;
 
 rules! {
     app_service => { id: "app-service-client-cert", summary: "App Service apps and slots that do not require client certificates", types: &["Microsoft.Web/sites", "Microsoft.Web/sites/slots"], fixable: true, level: Level::Warning },
@@ -79,6 +80,7 @@ rules! {
     service_fabric => { id: "service-fabric-client-cert", summary: "Service Fabric clusters without client certificate common names or thumbprints", types: &["Microsoft.ServiceFabric/clusters"], fixable: false, level: Level::Warning },
     unused_suppression => { id: "unused-suppression", summary: "Suppression comments that suppress nothing", types: &[], fixable: true, level: Level::Info },
     syntax_error => { id: "syntax-error", summary: "Text the parser could not read (analysis continues around it)", types: &[], fixable: false, level: Level::Info },
+    unresolved_reference => { id: "unresolved-reference", summary: "Modules, `using` targets and parameters files' templates that cannot be read, so the values they would supply are unknown", types: &[], fixable: false, level: Level::Info },
     file_error => { id: "file-error", summary: "Files that could not be analyzed: not UTF-8, or larger than the size limit", types: &[], fixable: false, level: Level::Error },
 }
 

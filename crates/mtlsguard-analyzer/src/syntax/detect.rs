@@ -162,3 +162,9 @@ mod tests {
         assert!(is_arm_template("{\"$schema\": \"deploymentTemplate.json\""));
     }
 }
+
+/// TEMP (lower-calls branch brings the real one).
+pub fn is_arm_parameters(text: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains("deploymentparameters.json")
+}

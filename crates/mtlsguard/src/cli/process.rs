@@ -1,11 +1,14 @@
 //! Reading, analyzing and fixing one file.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
 
 use mtlsguard_analyzer::{
     DEFAULT_MAX_FILE_SIZE, FILE_ERROR, Finding, Language, Level, LineIndex, Outcome, RULES,
-    Settings, analyze_text_with_outcomes, fix_until_stable, is_arm_template,
+    Related, Settings, analyze_text_with_outcomes, fix_until_stable, is_arm_parameters,
+    is_arm_template,
 };
 use rayon::prelude::*;
 
@@ -79,7 +82,7 @@ impl Selection {
 
 impl Options {
     /// The rule levels a job runs with.
-    fn settings<'a>(&self, job: &'a Job) -> Cow<'a, Settings> {
+    pub fn settings<'a>(&self, job: &'a Job) -> Cow<'a, Settings> {
         match &self.selection {
             Some(s) => Cow::Owned(s.apply(&job.config.settings)),
             None => Cow::Borrowed(&job.config.settings),
@@ -96,7 +99,7 @@ pub struct Source {
 }
 
 impl Source {
-    fn new(text: String, bom: bool) -> Source {
+    pub fn new(text: String, bom: bool) -> Source {
         let index = LineIndex::new(&text);
         Source { text, bom, index }
     }
@@ -129,9 +132,26 @@ pub struct Report {
     pub skipped: bool,
     /// `--fix` on stdin: the text to print (fixed, or as given).
     pub stdin_output: Option<Vec<u8>>,
+    /// The texts of the other files related locations point into (spec section 8), by
+    /// workspace path, and how each is printed.
+    pub related_sources: Arc<HashMap<String, Arc<Source>>>,
+    pub related_display: Arc<HashMap<String, String>>,
 }
 
 impl Report {
+    /// The text and printed path of the file a related location is in.
+    pub fn related_in<'a>(&'a self, rel: &'a Related) -> (Option<&'a Source>, &'a str) {
+        match &rel.file {
+            None => (self.source.as_ref(), &self.display),
+            Some(p) => (
+                self.related_sources.get(p).map(Arc::as_ref),
+                self.related_display
+                    .get(p)
+                    .map_or(p.as_str(), String::as_str),
+            ),
+        }
+    }
+
     fn new(job: &Job) -> Report {
         Report {
             display: job.display.clone(),
@@ -145,6 +165,8 @@ impl Report {
             warnings: Vec::new(),
             skipped: false,
             stdin_output: None,
+            related_sources: Arc::default(),
+            related_display: Arc::default(),
         }
     }
 }
@@ -154,7 +176,7 @@ impl Report {
 pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
         .filter_map(|job| {
-            let Some(mut report) = process(job, opts) else {
+            let Some(report) = process(job, opts) else {
                 // Walked folders hold plenty of JSON that is not ours; a file the user
                 // named is worth a word.
                 return job.explicit.then(|| Report {
@@ -166,10 +188,6 @@ pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
                     ..Report::new(job)
                 });
             };
-            // Keep the text only where findings need it for their lines and columns.
-            if report.findings.is_empty() {
-                report.source = None;
-            }
             Some(report)
         })
         .collect()
@@ -306,7 +324,8 @@ fn analyze(
             return Some(report);
         }
     };
-    if job.language == Language::Json && !is_arm_template(text) {
+    // A parameters file is read for the template it belongs to (spec section 8).
+    if job.language == Language::Json && !is_arm_template(text) && !is_arm_parameters(text) {
         return None;
     }
 
@@ -379,6 +398,11 @@ fn analyze(
     report.findings = outcome.before;
     report.source = Some(Source::new(text.to_owned(), bom));
     Some(report)
+}
+
+/// [`decode`], for the files read because others reference them.
+pub fn decode_text(bytes: &[u8]) -> Result<(&str, bool), String> {
+    decode(bytes)
 }
 
 /// The file's text without a UTF-8 BOM, or why it cannot be analyzed.

@@ -20,6 +20,9 @@ struct JsonRange {
 
 #[derive(Serialize)]
 struct JsonRelated {
+    /// The file, when it is not the finding's (a module's property, spec section 8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
     message: String,
     range: JsonRange,
 }
@@ -78,9 +81,13 @@ pub fn json(reports: &[Report]) -> String {
                 related: f
                     .related
                     .iter()
-                    .map(|rel| JsonRelated {
-                        message: rel.message.clone(),
-                        range: json_range(src, &rel.range),
+                    .map(|rel| {
+                        let (rel_src, path) = r.related_in(rel);
+                        JsonRelated {
+                            path: rel.file.is_some().then(|| path.to_owned()),
+                            message: rel.message.clone(),
+                            range: json_range(rel_src, &rel.range),
+                        }
                     })
                     .collect(),
                 fix: f.fix.as_ref().map(|fix| JsonFix {

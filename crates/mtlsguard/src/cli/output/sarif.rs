@@ -185,7 +185,16 @@ pub fn sarif(reports: &[Report], errors: &[String]) -> String {
         .iter()
         .map(|r| normalize(&cwd, Path::new(&r.display)))
         .collect();
-    let root = source_root(&cwd, &paths);
+    // Related locations in other files (a module's property) need the root too.
+    let mut all_paths = paths.clone();
+    for r in &reported {
+        for f in &r.findings {
+            for rel in f.related.iter().filter(|rel| rel.file.is_some()) {
+                all_paths.push(normalize(&cwd, Path::new(r.related_in(rel).1)));
+            }
+        }
+    }
+    let root = source_root(&cwd, &all_paths);
     let mut results = Vec::new();
     for (r, path) in reported.iter().zip(&paths) {
         let artifact = json!({ "uri": relative_uri(&root, path), "uriBaseId": "SRCROOT" });
@@ -209,12 +218,20 @@ pub fn sarif(reports: &[Report], errors: &[String]) -> String {
                     .iter()
                     .enumerate()
                     .map(|(i, rel)| {
+                        let (rel_src, shown) = r.related_in(rel);
+                        let rel_artifact = match rel.file {
+                            None => artifact.clone(),
+                            Some(_) => json!({
+                                "uri": relative_uri(&root, &normalize(&cwd, Path::new(shown))),
+                                "uriBaseId": "SRCROOT",
+                            }),
+                        };
                         json!({
                             "id": i,
                             "message": { "text": rel.message },
                             "physicalLocation": {
-                                "artifactLocation": artifact,
-                                "region": sarif_region(src, &rel.range),
+                                "artifactLocation": rel_artifact,
+                                "region": sarif_region(rel_src, &rel.range),
                             },
                         })
                     })

@@ -115,25 +115,16 @@ pub fn text(reports: &[Report], opts: &Options, files_checked: usize) -> String 
                     .line_start(first_line)
                     .annotation(annotation),
             );
-            let related: Vec<(
-                usize,
-                std::ops::Range<usize>,
-                std::ops::Range<usize>,
-                String,
-            )> = f
-                .related
-                .iter()
-                .map(|rel| {
-                    let (l, w, s) = lines_around(src, &rel.range);
-                    (l, w, s, rel.message.clone())
-                })
-                .collect();
-            for (l, w, s, msg) in &related {
+            for rel in &f.related {
+                let (Some(rel_src), origin) = r.related_in(rel) else {
+                    continue;
+                };
+                let (l, w, s) = lines_around(rel_src, &rel.range);
                 message = message.snippet(
-                    Snippet::source(&src.text[w.clone()])
-                        .line_start(*l)
-                        .origin(&r.display)
-                        .annotation(SnippetLevel::Note.span(s.clone()).label(msg)),
+                    Snippet::source(&rel_src.text[w])
+                        .line_start(l)
+                        .origin(origin)
+                        .annotation(SnippetLevel::Note.span(s).label(&rel.message)),
                 );
             }
             let help;

@@ -1,0 +1,267 @@
+//! Analysis across files (spec section 8): the files of a workspace, the calls between
+//! them, and each called template checked once per call with its caller's values.
+//!
+//! Pure like the rest of the crate: the CLI and the server hand in file contents and
+//! read what [`Workspace::wanted`] asks for; nothing here touches the disk.
+
+mod engine;
+mod relocate;
+pub(crate) mod resolve;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tree_sitter::Tree;
+
+use crate::model::{CallKind, Model};
+use crate::rules::{Outcome, Settings};
+use crate::syntax::{Document, Language, Parsed, language_for_path, parse};
+use crate::{Finding, is_arm_template};
+
+pub use resolve::BicepConfig;
+
+/// One file of the workspace.
+pub(crate) struct File {
+    pub path: String,
+    pub language: Language,
+    pub text: String,
+    /// `None` when the parser ran out of time, or for JSON that is neither a template nor
+    /// a parameters file.
+    pub tree: Option<Tree>,
+    pub model: Model,
+    /// An ARM template, a parameters file or any Bicep file: what analysis looks at.
+    pub analyzed: bool,
+}
+
+/// The files of a workspace and what the calls between them decide.
+pub struct Workspace {
+    files: BTreeMap<String, File>,
+    /// `bicepconfig.json` per folder: parsed, or why it could not be.
+    configs: Vec<(String, Result<BicepConfig, String>)>,
+    /// The Bicep module cache (`~/.bicep`) unless a `bicepconfig.json` moves it.
+    cache_root: String,
+    /// Paths the I/O layer was asked for and could not read, with why.
+    absent: BTreeMap<String, String>,
+}
+
+/// What analyzing a workspace gives for each of its files.
+#[derive(Debug, Default)]
+pub struct WorkspaceAnalysis {
+    /// Findings per file, final (suppressions applied, sorted), for every analyzed file.
+    pub findings: BTreeMap<String, Vec<Finding>>,
+    /// How each rule's check of each resource ended, per file checked: calls included.
+    pub outcomes: BTreeMap<String, Vec<(&'static str, Outcome)>>,
+}
+
+impl Workspace {
+    /// An empty workspace whose registry modules are read below `cache_root` (the
+    /// caller expands `~/.bicep`).
+    pub fn new(cache_root: &str) -> Workspace {
+        Workspace {
+            files: BTreeMap::new(),
+            configs: Vec::new(),
+            cache_root: resolve::normalize(cache_root),
+            absent: BTreeMap::new(),
+        }
+    }
+
+    /// Adds or replaces the file at `path` (a workspace path: '/'-separated, as the
+    /// caller names files). Its language comes from its extension; JSON that is not an
+    /// ARM template or parameters file is kept, inert.
+    pub fn set_file(&mut self, path: &str, text: String) {
+        let path = resolve::normalize(path);
+        let tree = language_for_path(&path).and_then(|language| {
+            let analyzed = language == Language::Bicep
+                || is_arm_template(&text)
+                || crate::is_arm_parameters(&text);
+            analyzed.then(|| (language, parse(language, &text, None)))
+        });
+        self.insert(path, text, tree);
+    }
+
+    /// [`Self::set_file`] with a tree the caller already has for `text` (the server's
+    /// incremental parse).
+    pub fn set_parsed(&mut self, path: &str, language: Language, text: String, tree: Tree) {
+        let path = resolve::normalize(path);
+        self.insert(path, text, Some((language, Parsed::Tree(tree))));
+    }
+
+    fn insert(&mut self, path: String, text: String, parsed: Option<(Language, Parsed)>) {
+        self.absent.remove(&path);
+        let language = parsed
+            .as_ref()
+            .map(|(l, _)| *l)
+            .or_else(|| language_for_path(&path))
+            .unwrap_or(Language::Json);
+        let analyzed = parsed.is_some();
+        let tree = parsed.and_then(|(_, p)| p.into_tree());
+        let model = match &tree {
+            Some(tree) => crate::lower::lower(&Document::new(language, &text, tree)),
+            None => Model::default(),
+        };
+        self.files.insert(
+            path.clone(),
+            File {
+                path,
+                language,
+                text,
+                tree,
+                model,
+                analyzed,
+            },
+        );
+    }
+
+    /// Forgets the file at `path`.
+    pub fn remove_file(&mut self, path: &str) {
+        self.files.remove(&resolve::normalize(path));
+    }
+
+    /// The workspace path of every file it holds.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// True when the workspace holds `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(&resolve::normalize(path))
+    }
+
+    /// Sets the `bicepconfig.json` of folder `dir` (its aliases and cache root apply to
+    /// the files below it). A text that cannot be read is kept as its error: each
+    /// registry reference that needs it says so. Returns that error.
+    pub fn set_bicepconfig(&mut self, dir: &str, text: &str) -> Result<(), String> {
+        let dir = resolve::normalize(dir);
+        let parsed = resolve::parse_bicepconfig(text);
+        let result = parsed.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.configs.retain(|(d, _)| *d != dir);
+        self.configs.push((dir, parsed));
+        result
+    }
+
+    /// Forgets the `bicepconfig.json` of folder `dir`.
+    pub fn remove_bicepconfig(&mut self, dir: &str) {
+        let dir = resolve::normalize(dir);
+        self.configs.retain(|(d, _)| *d != dir);
+    }
+
+    /// Records that `path`, asked for by [`Self::wanted`], could not be read, and why:
+    /// references to it stay unresolved and it is not asked for again.
+    pub fn mark_absent(&mut self, path: &str, why: &str) {
+        self.absent.insert(resolve::normalize(path), why.to_owned());
+    }
+
+    /// The paths that references name and the workspace does not hold yet (nor were
+    /// marked absent): the I/O layer reads them and hands them in, then asks again.
+    pub fn wanted(&self) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for file in self.files.values() {
+            for call in &file.model.calls {
+                if let Some(Ok(path)) = self.target_path(file, call) {
+                    if !self.files.contains_key(&path) && !self.absent.contains_key(&path) {
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Where `call` of `file` leads: `None` when it leads nowhere (`using none`, an
+    /// interpolated path); an error when it cannot be resolved.
+    pub(crate) fn target_path(
+        &self,
+        file: &File,
+        call: &crate::model::Call,
+    ) -> Option<Result<String, String>> {
+        if call.kind == CallKind::ParametersFile {
+            let found = resolve::template_for_parameters(&file.path, |p| {
+                self.files.get(p).is_some_and(|f| f.analyzed)
+            });
+            return Some(found.ok_or_else(|| {
+                format!(
+                    "no template for parameters file {}: expected the template it is named after (X.parameters.json belongs to X.json)",
+                    file_name(&file.path)
+                )
+            }));
+        }
+        let target = call.target.as_deref()?;
+        let config = self.config_for(&file.path);
+        let config = match config {
+            Some((dir, Err(e))) if target.starts_with("br") || target.starts_with("ts") => {
+                return Some(Err(format!("{dir}/bicepconfig.json cannot be read: {e}")));
+            }
+            Some((_, Ok(c))) => Some(c),
+            _ => None,
+        };
+        Some(
+            resolve::resolve(&file.path, target, config, &self.cache_root).map(|t| match t {
+                resolve::Target::Local(p) | resolve::Target::Cache(p) => p,
+            }),
+        )
+    }
+
+    /// The nearest `bicepconfig.json` above `path`: its folder, and it.
+    fn config_for(&self, path: &str) -> Option<(&str, &Result<BicepConfig, String>)> {
+        self.configs
+            .iter()
+            .filter(|(dir, _)| is_below(path, dir))
+            .max_by_key(|(dir, _)| dir.len())
+            .map(|(d, c)| (d.as_str(), c))
+    }
+
+    /// The files whose findings a change of `path` can change: every file connected to
+    /// it by calls, either way, itself included.
+    pub fn connected(&self, path: &str) -> Vec<String> {
+        engine::connected(self, &resolve::normalize(path))
+    }
+
+    /// True when `path` calls another file or is called by one (else its findings are
+    /// those of analyzing it alone).
+    pub fn has_links(&self, path: &str) -> bool {
+        self.connected(path).len() > 1
+    }
+
+    /// Analyzes every file of the workspace.
+    pub fn analyze(&self, settings: &Settings) -> WorkspaceAnalysis {
+        self.analyze_each(&|_| settings.clone())
+    }
+
+    /// Analyzes every file of the workspace, each with the rule levels `settings_of`
+    /// gives for its path (a called template's resources are checked with its own; a
+    /// finding reported in a caller has the caller's level for its rule).
+    pub fn analyze_each(&self, settings_of: &dyn Fn(&str) -> Settings) -> WorkspaceAnalysis {
+        let all: Vec<String> = self.files.keys().cloned().collect();
+        engine::analyze(self, settings_of, &all)
+    }
+
+    /// Analyzes the files `paths` and everything connected to them; the result holds
+    /// the findings of all of those files.
+    pub fn analyze_connected(&self, paths: &[String], settings: &Settings) -> WorkspaceAnalysis {
+        let mut set = BTreeSet::new();
+        for p in paths {
+            set.extend(self.connected(p));
+        }
+        engine::analyze(
+            self,
+            &|_| settings.clone(),
+            &set.into_iter().collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// True when `path` is inside folder `dir` ("" and "." hold every relative path).
+fn is_below(path: &str, dir: &str) -> bool {
+    if dir.is_empty() || dir == "." {
+        return !path.starts_with('/');
+    }
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/') || dir.ends_with('/'))
+}
+
+/// The last segment of a path, as messages name files.
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests;
