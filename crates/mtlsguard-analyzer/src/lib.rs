@@ -33,6 +33,7 @@ pub use rules::{Outcome, RULES, RuleMeta, Settings, rule};
 pub use suppress::suppression_edit;
 pub use syntax::syntax_tree_dump;
 pub use syntax::{
-    Document, Language, Parsed, is_arm_template, language_for_path, parse, parse_with,
+    Document, Language, Parsed, is_arm_parameters, is_arm_template, language_for_path, parse,
+    parse_with,
 };
 pub use text::{replace, undo};
