@@ -420,3 +420,11 @@ fn a_broken_using_line_still_makes_a_bicepparam_file() {
     assert!(call.target.is_none());
     assert_eq!(params(text, call), [("b".into(), "param b = 'x'")]);
 }
+
+#[test]
+fn a_broken_template_is_no_bicepparam_file() {
+    let text = "usingX ~ ]]\nparam p string = 'x'\n";
+    let model = bicep(text);
+    assert!(model.calls.is_empty());
+    assert_eq!(model.scopes[0].params.len(), 1, "{:#?}", model.scopes[0]);
+}

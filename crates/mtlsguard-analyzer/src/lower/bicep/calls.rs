@@ -26,7 +26,11 @@ pub(crate) fn is_param_file(doc: &Document<'_>, root: Node<'_>) -> bool {
     let mut cursor = root.walk();
     root.named_children(&mut cursor).any(|c| {
         c.kind() == "using_statement"
-            || (c.is_error() && c.start_position().column == 0 && text(doc, c).starts_with("using"))
+            || (c.is_error()
+                && c.start_position().column == 0
+                && text(doc, c)
+                    .strip_prefix("using")
+                    .is_some_and(|rest| rest.starts_with(char::is_whitespace)))
     })
 }
 
