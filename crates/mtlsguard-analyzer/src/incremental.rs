@@ -302,6 +302,8 @@ impl Ctx<'_, '_> {
             );
         }
         self.base.resources.clear();
+        // Calls are not checked per unit; kept, they would pile up over the units.
+        self.base.calls.clear();
         self.base.scopes.truncate(scopes);
         self.build(node, deployment, depth, out)
     }

@@ -268,7 +268,9 @@ pub struct Call {
     /// `reference` is [`SUPPLIED`]). `None` when they are not an object literal
     /// (`params: union(a, b)`): every param is then unknown.
     pub params: Option<Object>,
-    /// Evaluated as a value when `params` is `None` but something is written.
+    /// Evaluated as a value when `params` is `None` but something is written (an ARM
+    /// `parametersLink` is [`SUPPLIED`]). Both `None`: nothing sets the params (a module
+    /// without `params`), so the callee's defaults apply.
     pub params_value: Option<Value>,
     /// The scope the params are evaluated in.
     pub scope: usize,

@@ -9,7 +9,8 @@
 mod functions;
 mod value;
 
-pub use value::{Entry, FOREIGN, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
+pub use value::{Entry, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
+pub(crate) use value::FOREIGN;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

@@ -84,6 +84,9 @@ pub(crate) mod bicep;
 pub(crate) mod json;
 
 #[cfg(test)]
+mod tests_calls;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::syntax::parse;

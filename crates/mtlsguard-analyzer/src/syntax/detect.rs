@@ -5,7 +5,7 @@ use super::Language;
 /// Which language a path is analyzed as, if any (`.json`/`.jsonc` still need [`is_arm_template`]).
 pub fn language_for_path(path: &str) -> Option<Language> {
     let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".bicep") {
+    if lower.ends_with(".bicep") || lower.ends_with(".bicepparam") {
         Some(Language::Bicep)
     } else if lower.ends_with(".json") || lower.ends_with(".jsonc") {
         Some(Language::Json)
@@ -14,11 +14,30 @@ pub fn language_for_path(path: &str) -> Option<Language> {
     }
 }
 
-/// True when the root object's `$schema` names a deployment template (spec section 1).
+/// True when the root object's `$schema` names a deployment template (spec section 1),
+/// case-insensitively.
+pub fn is_arm_template(text: &str) -> bool {
+    root_schema(text).is_some_and(|v| v.to_ascii_lowercase().contains("deploymenttemplate.json"))
+}
+
+/// True when the root object's `$schema` names a deployment parameters file (spec
+/// section 1): read for the template it sets the parameters of, never checked itself.
+pub fn is_arm_parameters(text: &str) -> bool {
+    root_schema(text).is_some_and(is_parameters_schema)
+}
+
+/// True when a `$schema` value names a deployment parameters file.
+pub(crate) fn is_parameters_schema(schema: &str) -> bool {
+    schema
+        .to_ascii_lowercase()
+        .contains("deploymentparameters.json")
+}
+
+/// The raw text of the root object's first `$schema` string value, if it has one.
 ///
 /// A cheap textual scan: finds the first `"$schema"` key at nesting depth one, skipping
-/// strings and comments, and checks its string value case-insensitively.
-pub fn is_arm_template(text: &str) -> bool {
+/// strings and comments; any other value than a string is none.
+fn root_schema(text: &str) -> Option<&str> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut depth = 0usize;
@@ -41,9 +60,7 @@ pub fn is_arm_template(text: &str) -> bool {
                 }
                 let end = i.min(b.len());
                 if expect_value_for_schema {
-                    return text.get(start..end).is_some_and(|v| {
-                        v.to_ascii_lowercase().contains("deploymenttemplate.json")
-                    });
+                    return text.get(start..end);
                 }
                 if depth == 1 {
                     last_key_at_depth1 = Some((start, end));
@@ -56,28 +73,28 @@ pub fn is_arm_template(text: &str) -> bool {
             }
             b'{' | b'[' => {
                 if expect_value_for_schema {
-                    return false;
+                    return None;
                 }
                 depth += 1;
             }
             b'}' | b']' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return false;
+                    return None;
                 }
             }
             b',' => {
                 if expect_value_for_schema {
-                    return false;
+                    return None;
                 }
                 last_key_at_depth1 = None;
             }
-            c if !c.is_ascii_whitespace() && expect_value_for_schema => return false,
+            c if !c.is_ascii_whitespace() && expect_value_for_schema => return None,
             _ => {}
         }
         i += 1;
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -101,6 +118,33 @@ mod tests {
         assert!(!is_arm_template(r#"{"name": "deploymentTemplate.json"}"#));
         assert!(!is_arm_template("[1,2]"));
         assert!(!is_arm_template(""));
+    }
+
+    #[test]
+    fn detects_arm_parameters_files() {
+        assert!(is_arm_parameters(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#
+        ));
+        assert!(is_arm_parameters(
+            "\u{feff}// c\n{ \"contentVersion\": \"1.0.0.0\", \"$schema\": \"HTTPS://X/DeploymentParameters.JSON#\" }"
+        ));
+        assert!(!is_arm_parameters(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}"#
+        ));
+        assert!(!is_arm_template(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}"#
+        ));
+        assert!(!is_arm_parameters(
+            r#"{"a": {"$schema": "deploymentParameters.json"}}"#
+        ));
+        assert!(!is_arm_parameters(
+            r#"{"name": "deploymentParameters.json"}"#
+        ));
+        assert!(!is_arm_parameters(
+            r#"{"$schema": "https://json.schemastore.org/package.json"}"#
+        ));
+        assert!(!is_arm_parameters("[1,2]"));
+        assert!(!is_arm_parameters(""));
     }
 
     #[test]
@@ -163,8 +207,3 @@ mod tests {
     }
 }
 
-/// TEMP (lower-calls branch brings the real one).
-pub fn is_arm_parameters(text: &str) -> bool {
-    text.to_ascii_lowercase()
-        .contains("deploymentparameters.json")
-}

@@ -6,6 +6,7 @@ mod dump;
 mod errors;
 mod walk;
 
+pub(crate) use detect::is_parameters_schema;
 pub use detect::{is_arm_parameters, is_arm_template, language_for_path};
 pub use dump::syntax_tree_dump;
 pub(crate) use errors::errors;

@@ -1,6 +1,7 @@
 //! Bicep: declarations and resources from a tree of our Bicep grammar; their values in
 //! [`values`].
 
+mod calls;
 mod values;
 
 pub(crate) use values::{literal_string, lower_object, lower_value};
@@ -10,6 +11,7 @@ use super::*;
 pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
     model.scopes.push(Symbols::default());
     let root = doc.tree.root_node();
+    let mut param_file = calls::is_param_file(doc, root).then(calls::ParamFile::default);
     let mut cursor = root.walk();
     // Consecutive broken nodes form one region: error recovery can split a declaration
     // over several (an unclosed string runs into the next line's declaration).
@@ -19,11 +21,14 @@ pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
             broken.push(child);
             continue;
         }
-        isolate(doc, &broken, model);
+        isolate(doc, &broken, model, param_file.as_mut());
         broken.clear();
-        lower_statement(doc, child, model);
+        statement(doc, child, model, param_file.as_mut());
     }
-    isolate(doc, &broken, model);
+    isolate(doc, &broken, model, param_file.as_mut());
+    if let Some(p) = param_file {
+        p.finish(doc, model);
+    }
 }
 
 /// Lowers top-level nodes that hold syntax errors (`region`, consecutive in the
@@ -36,7 +41,12 @@ pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
 /// is parsed on its own: an error then costs only its own declaration. (On the
 /// corpus's broken files this keeps 875 of the 1,250 declarations whole-file parsing
 /// loses; the cost is one parse of the node's text per analysis, only while it is broken.)
-fn isolate(doc: &Document<'_>, region: &[Node<'_>], model: &mut Model) {
+fn isolate(
+    doc: &Document<'_>,
+    region: &[Node<'_>],
+    model: &mut Model,
+    mut param_file: Option<&mut calls::ParamFile>,
+) {
     let (Some(first), Some(last)) = (region.first(), region.last()) else {
         return;
     };
@@ -52,9 +62,9 @@ fn isolate(doc: &Document<'_>, region: &[Node<'_>], model: &mut Model) {
     {
         for &node in region {
             if node.is_error() {
-                lower_statements(doc, node, model, 0);
+                statements(doc, node, model, param_file.as_deref_mut(), 0);
             } else {
-                lower_statement(doc, node, model);
+                statement(doc, node, model, param_file.as_deref_mut());
             }
         }
         return;
@@ -74,7 +84,7 @@ fn isolate(doc: &Document<'_>, region: &[Node<'_>], model: &mut Model) {
                 tree: &tree,
                 ..*doc
             };
-            lower_statements(&sub, tree.root_node(), model, 0);
+            statements(&sub, tree.root_node(), model, param_file.as_deref_mut(), 0);
         }
     }
 }
@@ -140,11 +150,33 @@ pub(crate) fn is_statement(kind: &str) -> bool {
         )
 }
 
+/// Lowers a top-level statement of a template (incremental analysis lowers statement by
+/// statement).
 pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut Model) {
+    statement(doc, child, model, None);
+}
+
+/// Lowers a top-level statement; `param_file` when the file is a `.bicepparam` file.
+fn statement(
+    doc: &Document<'_>,
+    child: Node<'_>,
+    model: &mut Model,
+    param_file: Option<&mut calls::ParamFile>,
+) {
     match child.kind() {
-        "parameter_declaration" => declaration(doc, child, model, true),
+        "parameter_declaration" => match param_file {
+            Some(p) => p.assignment(doc, child),
+            None => declaration(doc, child, model, true),
+        },
+        "using_statement" => {
+            if let Some(p) = param_file {
+                p.using(doc, child);
+            }
+        }
         "variable_declaration" => declaration(doc, child, model, false),
         "resource_declaration" => resource(doc, child, None, model, 0),
+        "module_declaration" => calls::module(doc, child, model),
+        "output_declaration" => calls::output(doc, child, model),
         "type_declaration" => {
             let name = children(child).find(|c| c.kind() == "identifier");
             let ty = children(child).find(|c| c.kind() == "type");
@@ -164,10 +196,11 @@ pub(crate) fn lower_statement(doc: &Document<'_>, child: Node<'_>, model: &mut M
 
 /// Lowers the declarations directly below `node`, descending into ERROR nodes, where
 /// error recovery can leave intact declarations behind.
-pub(crate) fn lower_statements(
+fn statements(
     doc: &Document<'_>,
     node: Node<'_>,
     model: &mut Model,
+    mut param_file: Option<&mut calls::ParamFile>,
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
@@ -176,8 +209,8 @@ pub(crate) fn lower_statements(
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         match child.kind() {
-            "ERROR" => lower_statements(doc, child, model, depth + 1),
-            _ => lower_statement(doc, child, model),
+            "ERROR" => statements(doc, child, model, param_file.as_deref_mut(), depth + 1),
+            _ => statement(doc, child, model, param_file.as_deref_mut()),
         }
     }
 }

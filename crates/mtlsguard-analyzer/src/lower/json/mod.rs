@@ -1,5 +1,7 @@
 //! ARM JSON: templates, their scopes and inline deployments.
 
+mod calls;
+
 use std::ops::Range;
 
 use super::*;
@@ -9,6 +11,10 @@ pub(crate) fn lower_file(doc: &Document<'_>, model: &mut Model) {
     let Some(obj) = children(root).find(|c| c.kind() == "object") else {
         return;
     };
+    if calls::is_parameters_file(doc, obj) {
+        calls::parameters_file(doc, obj, model);
+        return;
+    }
     lower_template(doc, obj, None, Given::Defaults, model, 0);
 }
 
@@ -289,6 +295,9 @@ fn template_scope(
             ));
         }
     }
+    if let Some(outputs) = member_object(doc, template, "outputs") {
+        symbols.outputs = calls::outputs(doc, outputs, scope, depth + 1);
+    }
     model.scopes.push(symbols);
     scope
 }
@@ -358,12 +367,14 @@ fn lower_resource(
     if let Some(children) = member(doc, obj, "resources") {
         lower_resources(doc, children, Some(&ty), scope, model, depth + 1);
     }
-    if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments")
-        && let Some((template, inner)) = deployment_scope(doc, obj, scope, model, depth)
-        && let Some(res) = member(doc, template, "resources")
-    {
-        for item in resource_items(res) {
-            lower_resource(doc, item, None, inner, model, depth + 2);
+    if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+        calls::linked_deployment(doc, obj, scope, model, depth);
+        if let Some((template, inner)) = deployment_scope(doc, obj, scope, model, depth)
+            && let Some(res) = member(doc, template, "resources")
+        {
+            for item in resource_items(res) {
+                lower_resource(doc, item, None, inner, model, depth + 2);
+            }
         }
     }
     let relevant = crate::rules::is_relevant(&ty);
@@ -371,18 +382,7 @@ fn lower_resource(
     let condition = member(doc, obj, "condition")
         .filter(|_| relevant)
         .map(|n| lower_value(doc, n, depth + 1));
-    // `copy: { name, count }`: one resource per index, which `copyIndex()` reads.
-    let each = member_object(doc, obj, "copy")
-        .filter(|_| relevant)
-        .and_then(|copy| {
-            let count = member(doc, copy, "count")?;
-            Some(crate::model::Loop {
-                item: None,
-                index: Some(crate::model::COPY_INDEX.to_owned()),
-                source: lower_value(doc, count, depth + 1),
-                name: member(doc, copy, "name").and_then(|n| string(doc, n)),
-            })
-        });
+    let each = relevant.then(|| copy_loop(doc, obj, depth)).flatten();
     model.resources.push(Resource {
         ty,
         type_range: type_node.byte_range(),
@@ -394,6 +394,19 @@ fn lower_resource(
         condition,
         each,
     });
+}
+
+/// `copy: { name, count }` of a resource `obj`: one resource per index, which
+/// `copyIndex()` reads.
+fn copy_loop(doc: &Document<'_>, obj: Node<'_>, depth: usize) -> Option<Loop> {
+    let copy = member_object(doc, obj, "copy")?;
+    let count = member(doc, copy, "count")?;
+    Some(Loop {
+        item: None,
+        index: Some(crate::model::COPY_INDEX.to_owned()),
+        source: lower_value(doc, count, depth + 1),
+        name: member(doc, copy, "name").and_then(|n| string(doc, n)),
+    })
 }
 
 /// Decodes JSON string text between the quotes (escapes, raw line breaks kept);
