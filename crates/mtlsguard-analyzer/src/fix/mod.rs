@@ -401,6 +401,7 @@ mod tests {
                 edits,
                 safe,
                 unless_shared: Vec::new(),
+                value: None,
             }),
         }
     }
