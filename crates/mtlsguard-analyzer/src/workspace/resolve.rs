@@ -226,13 +226,22 @@ pub(crate) fn nearest_config<'a>(
         if !contains(&dir, &file) {
             continue;
         }
-        let depth = dir.split('/').filter(|s| !s.is_empty()).count();
+        let depth = depth(&dir);
         // Strictly deeper: of two configs listed for one folder, the first wins.
         if best.is_none_or(|(d, _)| depth > d) {
             best = Some((depth, config));
         }
     }
     best.map(|(_, config)| config)
+}
+
+/// How many folders normalized `dir` is below its root (or below `.`).
+fn depth(dir: &str) -> usize {
+    let below_root = &dir[root_of(dir).map_or(0, str::len)..];
+    below_root
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .count()
 }
 
 /// Whether normalized folder `dir` holds normalized `file` at some depth.
