@@ -34,10 +34,13 @@ pub(super) fn oci_cache_dir(unqualified: &str) -> Result<String, String> {
             "the registry is longer than {MAX_REGISTRY_LEN} characters"
         )));
     }
-    // A host name, an IPv4 or a bracketed IPv6 address, each with an optional port.
-    if !registry
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
+    // A host name, an IPv4 or a bracketed IPv6 address, each with an optional port;
+    // never `.` or `..`, which would leave the `br` folder.
+    let first = registry.as_bytes()[0];
+    if !(first.is_ascii_alphanumeric() || first == b'[')
+        || !registry
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
     {
         return Err(bad(&format!("'{registry}' is not a registry host name")));
     }
