@@ -130,7 +130,7 @@ pub fn build(jobs: &[Job], opts: &Options, warnings: &mut Vec<String>) -> Option
         }
         let budget = MAX_REFERENCED_FILES.saturating_sub(read);
         read += wanted.len().min(budget);
-        let results: Vec<(String, Result<(String, bool), String>)> = wanted
+        let results: Vec<(String, Read)> = wanted
             .into_par_iter()
             .enumerate()
             .map(|(i, path)| {
@@ -215,8 +215,11 @@ fn set_config(ws: &mut Workspace, path: &Path, warnings: &mut Vec<String>) {
     }
 }
 
+/// A file's text and whether it had a BOM, or why it cannot be read.
+type Read = Result<(String, bool), String>;
+
 /// A referenced file's text, within the size limit.
-fn read_template(path: &Path, opts: &Options) -> Result<(String, bool), String> {
+fn read_template(path: &Path, opts: &Options) -> Read {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "file not found".to_owned(),
         _ => format!("cannot read it: {}", io_message(&e)),
