@@ -348,12 +348,7 @@ impl<'w, 'd> Walk<'w, 'd> {
 /// The params `call` of file `j` binds, evaluated in `j` with loop variables `env`
 /// (ranges moved to `j`'s offset), and why the params it does not show are unknown
 /// when its params object is not fully known.
-fn bind<'m>(
-    eval: &Eval<'m>,
-    call: &'m Call,
-    env: &[(&'m str, Val<'m>)],
-    j: usize,
-) -> Params<'m> {
+fn bind<'m>(eval: &Eval<'m>, call: &'m Call, env: &[(&'m str, Val<'m>)], j: usize) -> Params<'m> {
     let v = match (&call.params, &call.params_value) {
         (Some(obj), _) => eval.eval_object(obj, call.scope, env),
         (None, Some(v)) => eval.eval(v, call.scope, env),
