@@ -418,10 +418,9 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
             // The caller's entry for the param: `clientCertMode: 'Optional'`.
             Some(step)
                 if step.range != *written
-                    && doc
-                        .text
-                        .get(local_step(step))
-                        .is_some_and(|t| t.starts_with(&*step.name)) =>
+                    && doc.text.get(local_step(step)).is_some_and(|t| {
+                        t.trim_start_matches(['"', '\'']).starts_with(&*step.name)
+                    }) =>
             {
                 format!(
                     "Set {} to {} in this call",

@@ -137,6 +137,7 @@ impl Workspace {
     /// files in parallel.
     pub fn prepare(path: &str, text: String, parsed: Option<(Language, Tree)>) -> Prepared {
         let path = resolve::normalize(path);
+        let text = template_spec(&path, text);
         let language = parsed
             .as_ref()
             .map(|(l, _)| *l)
@@ -351,6 +352,32 @@ impl Workspace {
             &set.into_iter().collect::<Vec<_>>(),
         )
     }
+}
+
+/// A template spec version as the Bicep module cache stores a `ts:` module (the REST
+/// resource, its template under `properties.mainTemplate`) turned into that template:
+/// everything around it blanked, so offsets stay those of the file.
+fn template_spec(path: &str, text: String) -> String {
+    if !path.contains("/ts/") || !path.ends_with(".json") || is_arm_template(&text) {
+        return text;
+    }
+    let Parsed::Tree(tree) = parse(Language::Json, &text, None) else {
+        return text;
+    };
+    let Some(range) =
+        crate::lower::json::main_template(&Document::new(Language::Json, &text, &tree))
+    else {
+        return text;
+    };
+    text.char_indices()
+        .map(|(i, c)| {
+            if range.contains(&i) || c == '\n' || c == '\r' {
+                c.to_string()
+            } else {
+                " ".repeat(c.len_utf8())
+            }
+        })
+        .collect()
 }
 
 /// The last segment of a path, as messages name files.

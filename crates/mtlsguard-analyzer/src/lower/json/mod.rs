@@ -66,6 +66,14 @@ fn each_parsed<'t>(node: Node<'t>, kind: &str, mut f: impl FnMut(Node<'t>)) {
     }
 }
 
+/// The byte range of a template spec version's template (`properties.mainTemplate`, as
+/// the Bicep module cache stores `ts:` modules), when `doc` is one.
+pub(crate) fn main_template(doc: &Document<'_>) -> Option<std::ops::Range<usize>> {
+    let root = children(doc.tree.root_node()).find(|c| c.kind() == "object")?;
+    let props = member_object(doc, root, "properties")?;
+    member_object(doc, props, "mainTemplate").map(|n| n.byte_range())
+}
+
 fn member_object<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> {
     member(doc, obj, key).filter(|v| v.kind() == "object")
 }
