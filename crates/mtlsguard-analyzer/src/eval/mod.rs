@@ -9,8 +9,8 @@
 mod functions;
 mod value;
 
-pub use value::{Entry, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
 pub(crate) use value::FOREIGN;
+pub use value::{Entry, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

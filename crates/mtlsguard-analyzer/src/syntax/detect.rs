@@ -206,4 +206,3 @@ mod tests {
         assert!(is_arm_template("{\"$schema\": \"deploymentTemplate.json\""));
     }
 }
-

@@ -27,29 +27,35 @@ enum Link {
     Nothing,
 }
 
-/// Every file connected to `path` by calls, either way.
-pub(super) fn connected(ws: &Workspace, path: &str) -> Vec<String> {
+/// Each file's neighbours by calls, either way (a call to a file the workspace does not
+/// hold leads nowhere).
+fn edges(ws: &Workspace) -> HashMap<&str, Vec<String>> {
     let mut edges: HashMap<&str, Vec<String>> = HashMap::new();
     for file in ws.files.values() {
         for call in &file.model.calls {
             if let Some(Ok(to)) = ws.target_path(file, call)
-                && ws.files.contains_key(&to)
+                && let Some(f) = ws.files.get(&to)
             {
                 edges
                     .entry(file.path.as_str())
                     .or_default()
                     .push(to.clone());
-                if let Some(f) = ws.files.get(&to) {
-                    edges
-                        .entry(f.path.as_str())
-                        .or_default()
-                        .push(file.path.clone());
-                }
+                edges
+                    .entry(f.path.as_str())
+                    .or_default()
+                    .push(file.path.clone());
             }
         }
     }
+    edges
+}
+
+/// Every file connected to one of `paths` by calls, either way (the calls are read once,
+/// however many paths are given).
+pub(super) fn connected(ws: &Workspace, paths: &[String]) -> Vec<String> {
+    let edges = edges(ws);
     let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([path.to_owned()]);
+    let mut queue: VecDeque<String> = paths.iter().cloned().collect();
     while let Some(p) = queue.pop_front() {
         if !seen.insert(p.clone()) {
             continue;
@@ -62,6 +68,18 @@ pub(super) fn connected(ws: &Workspace, path: &str) -> Vec<String> {
     }
     seen.retain(|p| ws.files.contains_key(p));
     seen.into_iter().collect()
+}
+
+/// Every file with a call to or from another file (a template calling only itself has
+/// no links: it is a cycle, checked alone).
+pub(super) fn linked(ws: &Workspace) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (from, tos) in edges(ws) {
+        if tos.iter().any(|t| t != from) {
+            out.insert(from.to_owned());
+        }
+    }
+    out
 }
 
 /// The state of one analysis.

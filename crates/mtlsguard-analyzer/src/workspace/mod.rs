@@ -212,13 +212,26 @@ impl Workspace {
     /// The files whose findings a change of `path` can change: every file connected to
     /// it by calls, either way, itself included.
     pub fn connected(&self, path: &str) -> Vec<String> {
-        engine::connected(self, &resolve::normalize(path))
+        engine::connected(self, &[resolve::normalize(path)])
     }
 
     /// True when `path` calls another file or is called by one (else its findings are
     /// those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
         self.connected(path).len() > 1
+    }
+
+    /// Every file for which [`Self::has_links`] is true, found in one pass over the calls
+    /// (asking each file in turn would pass over them once per file).
+    pub fn linked(&self) -> BTreeSet<String> {
+        engine::linked(self)
+    }
+
+    /// The text the workspace holds for `path` (for the positions of its findings).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files
+            .get(&resolve::normalize(path))
+            .map(|f| f.text.as_str())
     }
 
     /// Analyzes every file of the workspace.
@@ -237,15 +250,18 @@ impl Workspace {
     /// Analyzes the files `paths` and everything connected to them; the result holds
     /// the findings of all of those files.
     pub fn analyze_connected(&self, paths: &[String], settings: &Settings) -> WorkspaceAnalysis {
-        let mut set = BTreeSet::new();
-        for p in paths {
-            set.extend(self.connected(p));
-        }
-        engine::analyze(
-            self,
-            &|_| settings.clone(),
-            &set.into_iter().collect::<Vec<_>>(),
-        )
+        self.analyze_connected_each(paths, &|_| settings.clone())
+    }
+
+    /// [`Self::analyze_connected`] with each file's rule levels from `settings_of` (as
+    /// [`Self::analyze_each`]).
+    pub fn analyze_connected_each(
+        &self,
+        paths: &[String],
+        settings_of: &dyn Fn(&str) -> Settings,
+    ) -> WorkspaceAnalysis {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::analyze(self, settings_of, &engine::connected(self, &paths))
     }
 }
 
