@@ -215,6 +215,12 @@ impl Workspace {
         engine::connected(self, &[resolve::normalize(path)])
     }
 
+    /// [`Self::connected`] of each of `paths`, in one pass over the calls.
+    pub fn connected_all(&self, paths: &[String]) -> Vec<String> {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::connected(self, &paths)
+    }
+
     /// True when `path` calls another file or is called by one (else its findings are
     /// those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
@@ -260,8 +266,7 @@ impl Workspace {
         paths: &[String],
         settings_of: &dyn Fn(&str) -> Settings,
     ) -> WorkspaceAnalysis {
-        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
-        engine::analyze(self, settings_of, &engine::connected(self, &paths))
+        engine::analyze(self, settings_of, &self.connected_all(paths))
     }
 }
 
