@@ -194,6 +194,9 @@ fn a_module_outside_the_folder_is_read() {
     let diags = published(&mut c, &main, Some(1), "the finding", has_rule);
     let shared = uri(&root.join("shared/x.bicep"));
     assert!(related_uris(&diags[0]).contains(&shared), "{diags:#?}");
+    // Closed, the caller is read from disk again and keeps its finding.
+    c.close(&main);
+    published(&mut c, &main, None, "the finding from disk", has_rule);
     assert!(c.shutdown().success());
 }
 

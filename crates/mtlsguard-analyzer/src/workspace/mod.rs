@@ -286,3 +286,5 @@ pub(crate) fn file_name(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_links;

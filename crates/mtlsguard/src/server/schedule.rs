@@ -77,7 +77,9 @@ async fn publish_current(session: &Arc<Session>, uri: Uri) {
 
 /// Publishes "no diagnostics" for a document that is no longer open.
 pub fn clear(session: &Arc<Session>, uri: Uri) {
-    if session.caps().pull_diagnostics {
+    // A linked file keeps what its links give it: the pass that re-reads it from disk
+    // publishes that (an empty list included), and a clear sent after it would wipe it.
+    if session.caps().pull_diagnostics || workspace::is_linked(session, &uri) {
         return;
     }
     let session = session.clone();
