@@ -9,7 +9,6 @@
 mod functions;
 mod value;
 
-pub(crate) use value::FOREIGN;
 pub use value::{Entry, Kind, Lookup, Obj, Step, Val, Why, foreign_file, local_range};
 
 use std::cell::{Cell, RefCell};

@@ -404,7 +404,22 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
         }
         let mut edit = fix::replace_value(doc, &local, &local, &new);
         edit.range = edit.range.start + base..edit.range.end + base;
+        let local_step = |s: &Step| crate::eval::local_range(&s.range);
         let title = match f.val.via.last() {
+            // The caller's entry for the param: `clientCertMode: 'Optional'`.
+            Some(step)
+                if step.range != *written
+                    && doc
+                        .text
+                        .get(local_step(step))
+                        .is_some_and(|t| t.starts_with(&*step.name)) =>
+            {
+                format!(
+                    "Set {} to {} in this call",
+                    step.name,
+                    new.display(doc.language)
+                )
+            }
             Some(step) if step.range != *written => format!(
                 "Set {} in {} {} to {}",
                 f.name,

@@ -17,7 +17,7 @@ use crate::rules::{Outcome, Settings};
 use crate::syntax::{Document, Language, Parsed, language_for_path, parse};
 use crate::{Finding, is_arm_template};
 
-pub use resolve::BicepConfig;
+use resolve::BicepConfig;
 
 /// One file of the workspace.
 pub(crate) struct File {
@@ -131,7 +131,9 @@ impl Workspace {
     /// registry reference that needs it says so. Returns that error.
     pub fn set_bicepconfig(&mut self, dir: &str, text: &str) -> Result<(), String> {
         let dir = resolve::normalize(dir);
-        let parsed = resolve::parse_bicepconfig(text);
+        // `~` in `cacheRootDirectory` is the home folder, which holds the default cache.
+        let home = resolve::parent(&self.cache_root).to_owned();
+        let parsed = resolve::parse_bicepconfig(text).map(|c| c.anchored(&dir, &home));
         let result = parsed.as_ref().map(|_| ()).map_err(Clone::clone);
         self.configs.retain(|(d, _)| *d != dir);
         self.configs.push((dir, parsed));
@@ -202,11 +204,7 @@ impl Workspace {
 
     /// The nearest `bicepconfig.json` above `path`: its folder, and it.
     fn config_for(&self, path: &str) -> Option<(&str, &Result<BicepConfig, String>)> {
-        self.configs
-            .iter()
-            .filter(|(dir, _)| is_below(path, dir))
-            .max_by_key(|(dir, _)| dir.len())
-            .map(|(d, c)| (d.as_str(), c))
+        resolve::nearest_config(path, &self.configs).map(|(d, c)| (d.as_str(), c))
     }
 
     /// The files whose findings a change of `path` can change: every file connected to
@@ -268,15 +266,6 @@ impl Workspace {
     ) -> WorkspaceAnalysis {
         engine::analyze(self, settings_of, &self.connected_all(paths))
     }
-}
-
-/// True when `path` is inside folder `dir` ("" and "." hold every relative path).
-fn is_below(path: &str, dir: &str) -> bool {
-    if dir.is_empty() || dir == "." {
-        return !path.starts_with('/');
-    }
-    path.strip_prefix(dir)
-        .is_some_and(|rest| rest.starts_with('/') || dir.ends_with('/'))
 }
 
 /// The last segment of a path, as messages name files.

@@ -44,10 +44,11 @@ pub(super) fn relocate(
         .find(|file| through.contains(file));
     let callee_file = files[callee];
     let default = default_param(callee_file, &f);
-    let target = match (foreign_fix, outermost, &default) {
+    // The template's own default decides: the direct caller could set the param.
+    let target = match (foreign_fix, &default, outermost) {
         (Some(k), ..) => k,
-        (None, Some(k), _) => k,
-        (None, None, Some(_)) => chain.last().map_or(callee, |s| s.file),
+        (None, Some(_), _) => chain.last().map_or(callee, |s| s.file),
+        (None, None, Some(k)) => k,
         // Decided by the template's own text alone: the same in every call, so it is
         // the template's own finding (reported once, in it).
         (None, None, None) => return (callee, f),
@@ -59,12 +60,15 @@ pub(super) fn relocate(
     let call = &caller.model.calls[site.call];
     let callee_range = f.range.clone();
     // The entry of the call that the value came through, else the call's reference.
-    let entry = f
-        .related
-        .iter()
-        .filter(|r| file_of(&r.range) == target)
-        .map(|r| local_range(&r.range))
-        .find_map(|r| entry_of(call, &r));
+    let entry = match (foreign_fix, &default) {
+        (None, Some(_)) => None,
+        _ => f
+            .related
+            .iter()
+            .filter(|r| file_of(&r.range) == target)
+            .map(|r| local_range(&r.range))
+            .find_map(|r| entry_of(call, &r)),
+    };
     f.range = entry.clone().unwrap_or_else(|| call.target_range.clone());
     for r in &mut f.related {
         let k = file_of(&r.range);
@@ -180,7 +184,7 @@ fn calls_text(files: &[&File], chain: &[Site], target: usize) -> String {
         let file = files[s.file];
         let at = file.model.calls[s.call].target_range.start;
         let line = LineIndex::new(&file.text).line(at) + 1;
-        parts.push(format!("{}:{line}", file.path));
+        parts.push(format!("{}:{line}", file_name(&file.path)));
         if s.file == target && chain.len() > 1 && parts.len() > 1 {
             break;
         }
