@@ -240,30 +240,55 @@ pub fn check(args: CheckArgs) -> ExitCode {
             ExitCode::from(2)
         };
     }
+    let mut ws_warnings = Vec::new();
+    let mut run = || {
+        // Across files: templates that call or are called are checked per call; the
+        // others alone, as they are.
+        let t = std::time::Instant::now();
+        let linked = if opts.mode == process::Mode::Check {
+            workspace::build(&collected.jobs, &opts, &mut ws_warnings)
+        } else {
+            None
+        };
+        let alone: Vec<&files::Job> = collected
+            .jobs
+            .iter()
+            .filter(|j| {
+                linked
+                    .as_ref()
+                    .is_none_or(|l| !l.linked.contains(&workspace::key(&j.path)))
+            })
+            .collect();
+        if std::env::var_os("MTLSGUARD_TIMING").is_some() {
+            eprintln!("workspace built in {:?}", t.elapsed());
+        }
+        let mut reports = process::run(&alone, &opts);
+        if std::env::var_os("MTLSGUARD_TIMING").is_some() {
+            eprintln!("alone done at {:?} ({} files)", t.elapsed(), alone.len());
+        }
+        if let Some(files) = &linked {
+            let fallback = collected
+                .jobs
+                .first()
+                .map(|j| opts.settings(j).into_owned())
+                .unwrap_or_default();
+            reports.extend(workspace::reports(files, &collected.jobs, &opts, &fallback));
+            reports.sort_by(|a, b| a.display.cmp(&b.display));
+        }
+        // Thousands of syntax trees take a second to free, and the process ends soon.
+        std::mem::forget(linked);
+        reports
+    };
     let mut reports = match args.threads {
-        None => process::run(&collected.jobs, &opts),
+        None => run(),
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.get()).build() {
-            Ok(pool) => pool.install(|| process::run(&collected.jobs, &opts)),
+            Ok(pool) => pool.install(run),
             Err(e) => {
                 eprint_error(&format!("cannot start {n} threads: {e}"));
                 return ExitCode::from(2);
             }
         },
     };
-
-    // Across files: templates that call or are called are checked per call.
-    let mut ws_warnings = Vec::new();
-    if opts.mode == process::Mode::Check
-        && let Some(files) = workspace::build(&collected.jobs, &reports, &opts, &mut ws_warnings)
-    {
-        let fallback = collected
-            .jobs
-            .first()
-            .map(|j| opts.settings(j).into_owned())
-            .unwrap_or_default();
-        let mut analysis = workspace::analyze(&files, &collected.jobs, &opts, &fallback);
-        workspace::apply(&files, &mut analysis, &collected.jobs, &mut reports);
-    }
     for w in &ws_warnings {
         eprint_warning(w);
     }

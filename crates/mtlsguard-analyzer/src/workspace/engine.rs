@@ -15,9 +15,14 @@ use crate::{Finding, Level};
 
 /// Calls followed inside one another at most (main → module → module ...).
 pub(crate) const MAX_CHAIN: usize = 64;
-/// Called templates checked per analysis at most: a module called 256 times in a loop
-/// by a module called 256 times must not mean 65,536 checks.
+/// Called templates checked per deployment (from one template nobody calls) at most: a
+/// module called 256 times in a loop by a module called 256 times must not mean 65,536
+/// checks.
 pub(crate) const MAX_CALLS: usize = 4096;
+
+/// What a call binds: each param it sets (name, value, entry), and why the params it
+/// does not show are unknown, when they are.
+type Params<'m> = (Vec<(Rc<str>, Val<'m>, std::ops::Range<usize>)>, Option<Why>);
 
 /// Where a call leads.
 enum Link {
@@ -27,40 +32,21 @@ enum Link {
     Nothing,
 }
 
-/// Each file's neighbours by calls, either way (a call to a file the workspace does not
-/// hold leads nowhere).
-fn edges(ws: &Workspace) -> HashMap<&str, Vec<String>> {
-    let mut edges: HashMap<&str, Vec<String>> = HashMap::new();
-    for file in ws.files.values() {
-        for call in &file.model.calls {
-            if let Some(Ok(to)) = ws.target_path(file, call)
-                && let Some(f) = ws.files.get(&to)
-            {
-                edges
-                    .entry(file.path.as_str())
-                    .or_default()
-                    .push(to.clone());
-                edges
-                    .entry(f.path.as_str())
-                    .or_default()
-                    .push(file.path.clone());
-            }
-        }
-    }
-    edges
+/// Every file connected to `path` by calls, either way.
+pub(super) fn connected(ws: &Workspace, path: &str) -> Vec<String> {
+    connected_all(ws, &[path.to_owned()])
 }
 
-/// Every file connected to one of `paths` by calls, either way (the calls are read once,
-/// however many paths are given).
-pub(super) fn connected(ws: &Workspace, paths: &[String]) -> Vec<String> {
-    let edges = edges(ws);
+/// Every file connected to one of `paths` by calls, either way.
+pub(super) fn connected_all(ws: &Workspace, paths: &[String]) -> Vec<String> {
+    let links = ws.links();
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<String> = paths.iter().cloned().collect();
     while let Some(p) = queue.pop_front() {
         if !seen.insert(p.clone()) {
             continue;
         }
-        for next in edges.get(p.as_str()).into_iter().flatten() {
+        for next in links.neighbors.get(p.as_str()).into_iter().flatten() {
             if !seen.contains(next) {
                 queue.push_back(next.clone());
             }
@@ -70,29 +56,17 @@ pub(super) fn connected(ws: &Workspace, paths: &[String]) -> Vec<String> {
     seen.into_iter().collect()
 }
 
-/// Every file with a call to or from another file (a template calling only itself has
-/// no links: it is a cycle, checked alone).
-pub(super) fn linked(ws: &Workspace) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for (from, tos) in edges(ws) {
-        if tos.iter().any(|t| t != from) {
-            out.insert(from.to_owned());
-        }
-    }
-    out
-}
-
 /// The state of one analysis.
-struct Walk<'w> {
+struct Walk<'w, 'd> {
     /// Each file's rule levels.
     settings: Vec<Settings>,
     files: Vec<&'w File>,
-    docs: Vec<Option<Document<'w>>>,
+    docs: &'d [Option<&'d Document<'w>>],
     links: Vec<Vec<Link>>,
     /// Resource findings per file, before suppressions.
     out: Vec<Vec<Finding>>,
     outcomes: Vec<Vec<(&'static str, Outcome)>>,
-    /// Called templates checked so far ([`MAX_CALLS`]).
+    /// Called templates checked so far in this deployment ([`MAX_CALLS`]).
     calls: usize,
     /// Each file's module symbols' values (`{ outputs: {...} }`), built once.
     modules: HashMap<usize, Vec<(Rc<str>, Val<'w>)>>,
@@ -118,13 +92,16 @@ pub(super) fn analyze(
                 .map(|t| Document::new(f.language, &f.text, t))
         })
         .collect();
+    let all_links = ws.links();
     let links = files
         .iter()
         .map(|f| {
-            f.model
-                .calls
-                .iter()
-                .map(|c| match ws.target_path(f, c) {
+            all_links
+                .targets
+                .get(&f.path)
+                .into_iter()
+                .flatten()
+                .map(|t| match t.clone() {
                     None => Link::Nothing,
                     Some(Err(e)) => Link::Unresolved(e),
                     Some(Ok(p)) => match index.get(p.as_str()) {
@@ -143,10 +120,11 @@ pub(super) fn analyze(
         .collect();
     let n = files.len();
     let settings = files.iter().map(|f| settings_of(&f.path)).collect();
+    let doc_refs: Vec<Option<&Document<'_>>> = docs.iter().map(Option::as_ref).collect();
     let mut walk = Walk {
         settings,
         files,
-        docs,
+        docs: &doc_refs,
         links,
         out: vec![Vec::new(); n],
         outcomes: vec![Vec::new(); n],
@@ -170,6 +148,7 @@ pub(super) fn analyze(
         .collect();
     for i in order {
         if walk.docs[i].is_some() && !reached[i] {
+            walk.calls = 0;
             walk.visit(i, &[], None, &mut reached);
         }
     }
@@ -198,14 +177,14 @@ pub(super) fn analyze(
     result
 }
 
-impl<'w> Walk<'w> {
+impl<'w, 'd> Walk<'w, 'd> {
     /// Checks file `j` as called through `chain` (empty: as deployed on its own) with
     /// `params` bound, then each template it calls.
     fn visit(
         &mut self,
         j: usize,
         chain: &[Site],
-        params: Option<(Vec<(Rc<str>, Val<'w>, std::ops::Range<usize>)>, Option<Why>)>,
+        params: Option<Params<'w>>,
         reached: &mut [bool],
     ) {
         reached[j] = true;
@@ -217,11 +196,11 @@ impl<'w> Walk<'w> {
             unset,
             modules,
         });
-        let docs: Vec<Option<&Document<'w>>> = self.docs.iter().map(Option::as_ref).collect();
+        let docs = self.docs;
         let Some(doc) = docs[j] else { return };
         let binding = Binding {
             bound: bound.clone(),
-            docs: &docs,
+            docs,
         };
         let mut found = Vec::new();
         let mut outcomes = Vec::new();
@@ -241,7 +220,7 @@ impl<'w> Walk<'w> {
             let (to, mut f) = if chain.is_empty() {
                 (j, f)
             } else {
-                relocate::relocate(&self.files, &docs, chain, j, f)
+                relocate::relocate(&self.files, docs, chain, j, f)
             };
             // Reported in `to`: at `to`'s level for the rule.
             f.level = self.settings[to].level(f.rule);
@@ -374,12 +353,7 @@ impl<'w> Walk<'w> {
 /// The params `call` of file `j` binds, evaluated in `j` with loop variables `env`
 /// (ranges moved to `j`'s offset), and why the params it does not show are unknown
 /// when its params object is not fully known.
-fn bind<'m>(
-    eval: &Eval<'m>,
-    call: &'m Call,
-    env: &[(&'m str, Val<'m>)],
-    j: usize,
-) -> (Vec<(Rc<str>, Val<'m>, std::ops::Range<usize>)>, Option<Why>) {
+fn bind<'m>(eval: &Eval<'m>, call: &'m Call, env: &[(&'m str, Val<'m>)], j: usize) -> Params<'m> {
     let v = match (&call.params, &call.params_value) {
         (Some(obj), _) => eval.eval_object(obj, call.scope, env),
         (None, Some(v)) => eval.eval(v, call.scope, env),

@@ -8,7 +8,8 @@ mod engine;
 mod relocate;
 pub(crate) mod resolve;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use tree_sitter::Tree;
 
@@ -32,6 +33,9 @@ pub(crate) struct File {
     pub analyzed: bool,
 }
 
+/// A file parsed and lowered, ready for [`Workspace::add`].
+pub struct Prepared(File);
+
 /// The files of a workspace and what the calls between them decide.
 pub struct Workspace {
     files: BTreeMap<String, File>,
@@ -41,6 +45,16 @@ pub struct Workspace {
     cache_root: String,
     /// Paths the I/O layer was asked for and could not read, with why.
     absent: BTreeMap<String, String>,
+    /// Where every call leads, built when first needed after a change.
+    links: Mutex<Option<Arc<Links>>>,
+}
+
+/// Where each file's calls lead, and which files are linked by calls either way.
+#[derive(Default)]
+pub(crate) struct Links {
+    /// Per file, per call: see [`Workspace::target_path`].
+    pub targets: HashMap<String, Vec<Option<Result<String, String>>>>,
+    pub neighbors: HashMap<String, Vec<String>>,
 }
 
 /// What analyzing a workspace gives for each of its files.
@@ -61,58 +75,117 @@ impl Workspace {
             configs: Vec::new(),
             cache_root: resolve::normalize(cache_root),
             absent: BTreeMap::new(),
+            links: Mutex::default(),
         }
+    }
+
+    /// Where every call leads (built once per state of the workspace).
+    pub(crate) fn links(&self) -> Arc<Links> {
+        let mut cached = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = cached.as_ref() {
+            return l.clone();
+        }
+        let mut links = Links::default();
+        for file in self.files.values() {
+            let targets: Vec<_> = file
+                .model
+                .calls
+                .iter()
+                .map(|c| self.target_path(file, c))
+                .collect();
+            for to in targets.iter().flatten().flatten() {
+                if self.files.contains_key(to) {
+                    links
+                        .neighbors
+                        .entry(file.path.clone())
+                        .or_default()
+                        .push(to.clone());
+                    links
+                        .neighbors
+                        .entry(to.clone())
+                        .or_default()
+                        .push(file.path.clone());
+                }
+            }
+            links.targets.insert(file.path.clone(), targets);
+        }
+        let links = Arc::new(links);
+        *cached = Some(links.clone());
+        links
+    }
+
+    /// Forgets the links: a file or config changed.
+    fn changed(&mut self) {
+        *self.links.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Adds or replaces the file at `path` (a workspace path: '/'-separated, as the
     /// caller names files). Its language comes from its extension; JSON that is not an
     /// ARM template or parameters file is kept, inert.
     pub fn set_file(&mut self, path: &str, text: String) {
-        let path = resolve::normalize(path);
-        let tree = language_for_path(&path).and_then(|language| {
-            let analyzed = language == Language::Bicep
-                || is_arm_template(&text)
-                || crate::is_arm_parameters(&text);
-            analyzed.then(|| (language, parse(language, &text, None)))
-        });
-        self.insert(path, text, tree);
+        self.add(Workspace::prepare(path, text, None));
     }
 
     /// [`Self::set_file`] with a tree the caller already has for `text` (the server's
     /// incremental parse).
     pub fn set_parsed(&mut self, path: &str, language: Language, text: String, tree: Tree) {
-        let path = resolve::normalize(path);
-        self.insert(path, text, Some((language, Parsed::Tree(tree))));
+        self.add(Workspace::prepare(path, text, Some((language, tree))));
     }
 
-    fn insert(&mut self, path: String, text: String, parsed: Option<(Language, Parsed)>) {
-        self.absent.remove(&path);
+    /// Parses (unless `parsed` is given) and lowers a file for [`Self::add`]: the slow
+    /// part of adding a file, which needs no workspace, so callers can prepare many
+    /// files in parallel.
+    pub fn prepare(path: &str, text: String, parsed: Option<(Language, Tree)>) -> Prepared {
+        let path = resolve::normalize(path);
         let language = parsed
             .as_ref()
             .map(|(l, _)| *l)
-            .or_else(|| language_for_path(&path))
-            .unwrap_or(Language::Json);
-        let analyzed = parsed.is_some();
-        let tree = parsed.and_then(|(_, p)| p.into_tree());
+            .or_else(|| language_for_path(&path));
+        let tree = match (parsed, language) {
+            (Some((_, tree)), _) => Some(tree),
+            (None, Some(language))
+                if language == Language::Bicep
+                    || is_arm_template(&text)
+                    || crate::is_arm_parameters(&text) =>
+            {
+                match parse(language, &text, None) {
+                    Parsed::Tree(tree) => Some(tree),
+                    // Out of time: analyzed as a file that could not be parsed.
+                    Parsed::OutOfTime => None,
+                }
+            }
+            _ => None,
+        };
+        let analyzed = match language {
+            Some(Language::Bicep) => true,
+            Some(Language::Json) => is_arm_template(&text) || crate::is_arm_parameters(&text),
+            None => false,
+        };
+        let language = language.unwrap_or(Language::Json);
         let model = match &tree {
             Some(tree) => crate::lower::lower(&Document::new(language, &text, tree)),
             None => Model::default(),
         };
-        self.files.insert(
-            path.clone(),
-            File {
-                path,
-                language,
-                text,
-                tree,
-                model,
-                analyzed,
-            },
-        );
+        Prepared(File {
+            path,
+            language,
+            text,
+            tree,
+            model,
+            analyzed,
+        })
+    }
+
+    /// Adds or replaces a prepared file.
+    pub fn add(&mut self, file: Prepared) {
+        self.changed();
+        self.absent.remove(&file.0.path);
+        self.files.insert(file.0.path.clone(), file.0);
     }
 
     /// Forgets the file at `path`.
     pub fn remove_file(&mut self, path: &str) {
+        self.changed();
         self.files.remove(&resolve::normalize(path));
     }
 
@@ -135,6 +208,7 @@ impl Workspace {
         let home = resolve::parent(&self.cache_root).to_owned();
         let parsed = resolve::parse_bicepconfig(text).map(|c| c.anchored(&dir, &home));
         let result = parsed.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.changed();
         self.configs.retain(|(d, _)| *d != dir);
         self.configs.push((dir, parsed));
         result
@@ -143,6 +217,7 @@ impl Workspace {
     /// Forgets the `bicepconfig.json` of folder `dir`.
     pub fn remove_bicepconfig(&mut self, dir: &str) {
         let dir = resolve::normalize(dir);
+        self.changed();
         self.configs.retain(|(d, _)| *d != dir);
     }
 
@@ -155,14 +230,11 @@ impl Workspace {
     /// The paths that references name and the workspace does not hold yet (nor were
     /// marked absent): the I/O layer reads them and hands them in, then asks again.
     pub fn wanted(&self) -> Vec<String> {
+        let links = self.links();
         let mut out = BTreeSet::new();
-        for file in self.files.values() {
-            for call in &file.model.calls {
-                if let Some(Ok(path)) = self.target_path(file, call) {
-                    if !self.files.contains_key(&path) && !self.absent.contains_key(&path) {
-                        out.insert(path);
-                    }
-                }
+        for path in links.targets.values().flatten().flatten().flatten() {
+            if !self.files.contains_key(path) && !self.absent.contains_key(path) {
+                out.insert(path.clone());
             }
         }
         out.into_iter().collect()
@@ -210,25 +282,33 @@ impl Workspace {
     /// The files whose findings a change of `path` can change: every file connected to
     /// it by calls, either way, itself included.
     pub fn connected(&self, path: &str) -> Vec<String> {
-        engine::connected(self, &[resolve::normalize(path)])
-    }
-
-    /// [`Self::connected`] of each of `paths`, in one pass over the calls.
-    pub fn connected_all(&self, paths: &[String]) -> Vec<String> {
-        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
-        engine::connected(self, &paths)
+        engine::connected(self, &resolve::normalize(path))
     }
 
     /// True when `path` calls another file or is called by one (else its findings are
     /// those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
-        self.connected(path).len() > 1
+        let path = resolve::normalize(path);
+        self.links()
+            .neighbors
+            .get(&path)
+            .is_some_and(|n| n.iter().any(|p| *p != path))
     }
 
-    /// Every file for which [`Self::has_links`] is true, found in one pass over the calls
-    /// (asking each file in turn would pass over them once per file).
+    /// Every file for which [`Self::has_links`] is true.
     pub fn linked(&self) -> BTreeSet<String> {
-        engine::linked(self)
+        self.links()
+            .neighbors
+            .iter()
+            .filter(|(p, n)| n.iter().any(|q| q != *p))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// [`Self::connected`] of each of `paths`, together.
+    pub fn connected_all(&self, paths: &[String]) -> Vec<String> {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::connected_all(self, &paths)
     }
 
     /// The text the workspace holds for `path` (for the positions of its findings).
@@ -251,20 +331,48 @@ impl Workspace {
         engine::analyze(self, settings_of, &all)
     }
 
-    /// Analyzes the files `paths` and everything connected to them; the result holds
-    /// the findings of all of those files.
-    pub fn analyze_connected(&self, paths: &[String], settings: &Settings) -> WorkspaceAnalysis {
-        self.analyze_connected_each(paths, &|_| settings.clone())
-    }
-
-    /// [`Self::analyze_connected`] with each file's rule levels from `settings_of` (as
-    /// [`Self::analyze_each`]).
-    pub fn analyze_connected_each(
+    /// Analyzes exactly the files `paths` (a set closed under [`Self::connected`], such
+    /// as one component; calls to files outside it are unresolved), each with the rule
+    /// levels `settings_of` gives. Components share nothing, so callers may analyze them
+    /// in parallel.
+    pub fn analyze_files(
         &self,
         paths: &[String],
         settings_of: &dyn Fn(&str) -> Settings,
     ) -> WorkspaceAnalysis {
-        engine::analyze(self, settings_of, &self.connected_all(paths))
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::analyze(self, settings_of, &paths)
+    }
+
+    /// The groups of files linked by calls (each a [`Self::connected`] set) among
+    /// `paths`' connections; files without links are left out.
+    pub fn components(&self, paths: &[String]) -> Vec<Vec<String>> {
+        let mut done = BTreeSet::new();
+        let mut out = Vec::new();
+        for p in paths {
+            let p = resolve::normalize(p);
+            if done.contains(&p) || !self.has_links(&p) {
+                continue;
+            }
+            let group = self.connected(&p);
+            done.extend(group.iter().cloned());
+            out.push(group);
+        }
+        out
+    }
+
+    /// Analyzes the files `paths` and everything connected to them; the result holds
+    /// the findings of all of those files.
+    pub fn analyze_connected(&self, paths: &[String], settings: &Settings) -> WorkspaceAnalysis {
+        let mut set = BTreeSet::new();
+        for p in paths {
+            set.extend(self.connected(p));
+        }
+        engine::analyze(
+            self,
+            &|_| settings.clone(),
+            &set.into_iter().collect::<Vec<_>>(),
+        )
     }
 }
 

@@ -155,6 +155,14 @@ impl Report {
     fn new(job: &Job) -> Report {
         Report {
             display: job.display.clone(),
+            ..Report::empty()
+        }
+    }
+
+    /// A report of no file yet.
+    pub fn empty() -> Report {
+        Report {
+            display: String::new(),
             source: None,
             findings: Vec::new(),
             outcomes: Vec::new(),
@@ -173,7 +181,7 @@ impl Report {
 
 /// Analyzes every job in parallel; reports keep the jobs' order (skipped files, such as
 /// JSON that is not an ARM template, have none).
-pub fn run(jobs: &[Job], opts: &Options) -> Vec<Report> {
+pub fn run(jobs: &[&Job], opts: &Options) -> Vec<Report> {
     jobs.par_iter()
         .filter_map(|job| {
             let Some(report) = process(job, opts) else {

@@ -2,11 +2,12 @@
 //! reference, handed to the analyzer's [`Workspace`]; the findings of files that call or
 //! are called replace their findings analyzed alone.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mtlsguard_analyzer::{Settings, Workspace, WorkspaceAnalysis};
+use rayon::prelude::*;
 
 use super::files::{Job, io_message};
 use super::process::{Options, Report, Source, decode_text};
@@ -24,6 +25,8 @@ pub struct Files {
     pub display: HashMap<String, String>,
     /// Absolute path → its text, for the lines and columns of related locations.
     pub sources: HashMap<String, Arc<Source>>,
+    /// The checked files that call or are called: analyzed here, not alone.
+    pub linked: HashSet<String>,
 }
 
 /// The Bicep module cache: `~/.bicep` (a `bicepconfig.json` may move it).
@@ -40,31 +43,84 @@ pub fn key(path: &Path) -> String {
     config::absolute(path).to_string_lossy().replace('\\', "/")
 }
 
-/// Builds the workspace of `jobs` (whose texts `reports` hold), reading what they
-/// reference; `None` when no file references another (the common case: nothing to do).
-pub fn build(
-    jobs: &[Job],
-    reports: &[Report],
-    opts: &Options,
-    warnings: &mut Vec<String>,
-) -> Option<Files> {
+/// The text of a job's file, when it can be analyzed (decodable, within the limit);
+/// problems are left for the per-file path, which reports them.
+fn job_text(job: &Job, opts: &Options) -> Option<(String, bool)> {
+    let limit = opts
+        .max_file_size
+        .or(job.config.max_file_size)
+        .unwrap_or(mtlsguard_analyzer::DEFAULT_MAX_FILE_SIZE as u64);
+    let bytes = match &job.stdin {
+        Some(b) => b.clone(),
+        None => {
+            if std::fs::metadata(&job.path).ok()?.len() > limit {
+                return None;
+            }
+            std::fs::read(&job.path).ok()?
+        }
+    };
+    if bytes.len() as u64 > limit {
+        return None;
+    }
+    decode_text(&bytes).ok().map(|(t, bom)| (t.to_owned(), bom))
+}
+
+/// Whether a text may call another template (a cheap test that saves parsing the files
+/// that cannot): a `module`, a `using`, a parameters file, a linked deployment.
+fn may_call(text: &str) -> bool {
+    // A statement keyword at the start of a line (Bicep), or the JSON that calls.
+    let statement = text.lines().any(|l| {
+        let l = l.trim_start();
+        ["module ", "module\t", "using ", "using\t"]
+            .iter()
+            .any(|k| l.starts_with(k))
+    });
+    statement || text.contains("relativePath") || mtlsguard_analyzer::is_arm_parameters(text)
+}
+
+/// Parses and lowers texts in parallel and hands them to the workspace.
+fn add_all(ws: &mut Workspace, texts: Vec<(String, String)>) {
+    let prepared: Vec<_> = texts
+        .into_par_iter()
+        .map(|(path, text)| Workspace::prepare(&path, text, None))
+        .collect();
+    for p in prepared {
+        ws.add(p);
+    }
+}
+
+/// Builds the workspace of the `jobs` that call or are called, reading what they
+/// reference (also outside the paths given); `None` when no file references another
+/// (the common case: nothing to do).
+pub fn build(jobs: &[Job], opts: &Options, warnings: &mut Vec<String>) -> Option<Files> {
     let mut ws = Workspace::new(&default_cache_root());
+    let by_key: HashMap<String, &Job> = jobs.iter().map(|j| (key(&j.path), j)).collect();
     let mut display = HashMap::new();
     let mut sources = HashMap::new();
     let mut configs = BTreeSet::new();
-    let by_display: HashMap<&str, &Job> = jobs.iter().map(|j| (j.display.as_str(), j)).collect();
-    for report in reports {
-        let (Some(source), Some(job)) = (&report.source, by_display.get(report.display.as_str()))
-        else {
-            continue;
-        };
-        let k = key(&job.path);
-        ws.set_file(&k, source.text.clone());
+    let candidates: Vec<(String, String, bool)> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let (text, bom) = job_text(job, opts)?;
+            may_call(&text).then(|| (key(&job.path), text, bom))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let mut texts = Vec::new();
+    for (k, text, bom) in candidates {
+        let job = by_key[&k];
         if let Some(c) = &job.config.bicepconfig {
             configs.insert(c.clone());
         }
         display.insert(k.clone(), job.display.clone());
-        sources.insert(k, Arc::new(Source::new(source.text.clone(), source.bom)));
+        sources.insert(k.clone(), Arc::new(Source::new(text.clone(), bom)));
+        texts.push((k, text));
+    }
+    add_all(&mut ws, texts);
+    for c in &configs {
+        set_config(&mut ws, c, warnings);
     }
     let mut read = 0;
     loop {
@@ -72,43 +128,66 @@ pub fn build(
         if wanted.is_empty() {
             break;
         }
-        for path in wanted {
-            if read >= MAX_REFERENCED_FILES {
-                ws.mark_absent(
-                    &path,
-                    &format!("not read: more than {MAX_REFERENCED_FILES} referenced files"),
-                );
-                continue;
-            }
-            read += 1;
-            let p = PathBuf::from(&path);
-            match read_template(&p, opts) {
+        let budget = MAX_REFERENCED_FILES.saturating_sub(read);
+        read += wanted.len().min(budget);
+        let results: Vec<(String, Read)> = wanted
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, path)| {
+                if i >= budget {
+                    let why =
+                        format!("not read: more than {MAX_REFERENCED_FILES} referenced files");
+                    return (path, Err(why));
+                }
+                let text = match by_key.get(&path) {
+                    Some(job) => job_text(job, opts).ok_or_else(|| "cannot be analyzed".to_owned()),
+                    None => read_template(Path::new(&path), opts),
+                };
+                (path, text)
+            })
+            .collect();
+        let mut texts = Vec::new();
+        for (path, result) in results {
+            match result {
                 Ok((text, bom)) => {
-                    if let Some(c) = p.parent().and_then(config::discover_bicepconfig) {
-                        configs.insert(c);
+                    let p = PathBuf::from(&path);
+                    let config = match by_key.get(&path) {
+                        Some(job) => job.config.bicepconfig.clone(),
+                        None => p.parent().and_then(config::discover_bicepconfig),
+                    };
+                    if let Some(c) = config
+                        && configs.insert(c.clone())
+                    {
+                        set_config(&mut ws, &c, warnings);
                     }
-                    ws.set_file(&path, text.clone());
-                    display.insert(path.clone(), shown(&p));
-                    sources.insert(path, Arc::new(Source::new(text, bom)));
+                    let shown_as = by_key
+                        .get(&path)
+                        .map_or_else(|| shown(&p), |j| j.display.clone());
+                    display.insert(path.clone(), shown_as);
+                    sources.insert(path.clone(), Arc::new(Source::new(text.clone(), bom)));
+                    texts.push((path, text));
                 }
                 Err(why) => ws.mark_absent(&path, &why),
             }
         }
-        // Aliases and the cache root come from the configs of the files read so far.
-        for c in &configs {
-            set_config(&mut ws, c, warnings);
-        }
+        add_all(&mut ws, texts);
     }
-    if display.keys().all(|p| !ws.has_links(p)) {
+    let linked: HashSet<String> = by_key.keys().filter(|k| ws.has_links(k)).cloned().collect();
+    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
+        eprintln!(
+            "{} files in the workspace, {} linked",
+            ws.paths().count(),
+            linked.len()
+        );
+    }
+    if linked.is_empty() {
         return None;
-    }
-    for c in &configs {
-        set_config(&mut ws, c, warnings);
     }
     Some(Files {
         workspace: ws,
         display,
         sources,
+        linked,
     })
 }
 
@@ -136,8 +215,11 @@ fn set_config(ws: &mut Workspace, path: &Path, warnings: &mut Vec<String>) {
     }
 }
 
+/// A file's text and whether it had a BOM, or why it cannot be read.
+type Read = Result<(String, bool), String>;
+
 /// A referenced file's text, within the size limit.
-fn read_template(path: &Path, opts: &Options) -> Result<(String, bool), String> {
+fn read_template(path: &Path, opts: &Options) -> Read {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "file not found".to_owned(),
         _ => format!("cannot read it: {}", io_message(&e)),
@@ -169,48 +251,58 @@ fn shown(path: &Path) -> String {
     }
 }
 
-/// Analyzes the workspace, each file with its own job's settings (files read only
-/// because they are referenced use `fallback`'s).
-pub fn analyze(
-    files: &Files,
-    jobs: &[Job],
-    opts: &Options,
-    fallback: &Settings,
-) -> WorkspaceAnalysis {
+/// Analyzes the linked files, component by component in parallel, each file with its
+/// own job's settings (files read only because they are referenced use `fallback`'s),
+/// and makes their reports.
+pub fn reports(files: &Files, jobs: &[Job], opts: &Options, fallback: &Settings) -> Vec<Report> {
     let by_key: HashMap<String, Settings> = jobs
         .iter()
         .map(|j| (key(&j.path), opts.settings(j).into_owned()))
         .collect();
-    files
-        .workspace
-        .analyze_each(&|p: &str| by_key.get(p).cloned().unwrap_or_else(|| fallback.clone()))
-}
-
-/// Replaces the findings of each linked checked file by the workspace's.
-pub fn apply(
-    files: &Files,
-    analysis: &mut WorkspaceAnalysis,
-    jobs: &[Job],
-    reports: &mut [Report],
-) {
+    let settings_of = |p: &str| by_key.get(p).cloned().unwrap_or_else(|| fallback.clone());
+    let linked: Vec<String> = files.linked.iter().cloned().collect();
+    let t = std::time::Instant::now();
+    let components = files.workspace.components(&linked);
+    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
+        eprintln!(
+            "components: {} in {:?}; sizes max {:?}",
+            components.len(),
+            t.elapsed(),
+            components.iter().map(Vec::len).max()
+        );
+    }
+    let analyses: Vec<WorkspaceAnalysis> = components
+        .par_iter()
+        .map(|c| files.workspace.analyze_files(c, &settings_of))
+        .collect();
+    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
+        eprintln!("analyzed in {:?}", t.elapsed());
+    }
     let sources = Arc::new(files.sources.clone());
     let display = Arc::new(files.display.clone());
-    let by_display: HashMap<&str, &Job> = jobs.iter().map(|j| (j.display.as_str(), j)).collect();
-    for report in reports.iter_mut() {
-        let Some(job) = by_display.get(report.display.as_str()) else {
-            continue;
-        };
-        let k = key(&job.path);
-        if report.source.is_none() || !files.workspace.has_links(&k) {
-            continue;
+    let mut out = Vec::new();
+    for mut analysis in analyses {
+        for (path, findings) in std::mem::take(&mut analysis.findings) {
+            if !files.linked.contains(&path) {
+                continue;
+            }
+            let Some(source) = files.sources.get(&path) else {
+                continue;
+            };
+            out.push(Report {
+                display: files
+                    .display
+                    .get(&path)
+                    .cloned()
+                    .unwrap_or_else(|| path.clone()),
+                source: Some(Source::new(source.text.clone(), source.bom)),
+                findings,
+                outcomes: analysis.outcomes.remove(&path).unwrap_or_default(),
+                related_sources: sources.clone(),
+                related_display: display.clone(),
+                ..Report::empty()
+            });
         }
-        if let Some(f) = analysis.findings.remove(&k) {
-            report.findings = f;
-        }
-        if let Some(o) = analysis.outcomes.remove(&k) {
-            report.outcomes = o;
-        }
-        report.related_sources = sources.clone();
-        report.related_display = display.clone();
     }
+    out
 }

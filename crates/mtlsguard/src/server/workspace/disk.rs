@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mtlsguard_analyzer::{Language, Parsed, is_arm_parameters, is_arm_template, language_for_path};
+use mtlsguard_analyzer::{
+    Language, Prepared, Workspace, is_arm_parameters, is_arm_template, language_for_path,
+};
 use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 use tower_lsp_server::ls_types::{MessageType, ProgressToken, Uri, WorkDoneProgressCreateParams};
 use tower_lsp_server::{NotCancellable, OngoingProgress, Unbounded};
@@ -29,7 +31,8 @@ type FolderConfig = (String, Option<String>);
 
 /// A file as read for the workspace.
 pub enum Read {
-    Parsed(Language, String, Parsed),
+    /// Parsed and lowered.
+    Parsed(Prepared),
     /// Not something the workspace analyzes, or cannot be read: why.
     Not(String),
 }
@@ -68,9 +71,8 @@ pub fn read(session: &Arc<Session>, path: &str) -> Read {
     if language == Language::Json && !is_arm_template(text) && !is_arm_parameters(text) {
         return Read::Not("neither an ARM template nor a parameters file".into());
     }
-    // Parsed here, not under the workspace's lock.
-    let parsed = mtlsguard_analyzer::parse(language, text, None);
-    Read::Parsed(language, text.to_owned(), parsed)
+    // Parsed and lowered here, not under the workspace's lock.
+    Read::Parsed(Workspace::prepare(path, text.to_owned(), None))
 }
 
 /// The text of folder `dir`'s `bicepconfig.json`, if it has one.
@@ -81,15 +83,9 @@ pub fn read_config(dir: &str) -> Option<String> {
 impl Index {
     /// Puts what was read for `path` into the workspace (or takes `path` out of it).
     pub(super) fn apply(&mut self, shared: &Shared, path: &str, read: Read) {
-        self.synced.remove(path);
+        shared.synced.remove(path);
         match read {
-            Read::Parsed(language, text, Parsed::Tree(tree)) => {
-                self.ws.set_parsed(path, language, text, tree);
-            }
-            Read::Parsed(_, _, Parsed::OutOfTime) => {
-                self.ws.remove_file(path);
-                self.ws.mark_absent(path, "not parsed in time");
-            }
+            Read::Parsed(prepared) => self.ws.add(prepared),
             Read::Not(why) => {
                 self.ws.remove_file(path);
                 self.ws.mark_absent(path, &why);
@@ -291,7 +287,7 @@ fn index_folders(
             {
                 let mut index = shared.lock();
                 // Open, or read because something referenced it: already there.
-                if index.synced.contains_key(&path) || index.ws.contains(&path) {
+                if shared.synced.contains_key(&path) || index.ws.contains(&path) {
                     continue;
                 }
                 index.apply(shared, &path, read);

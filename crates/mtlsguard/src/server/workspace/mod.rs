@@ -13,6 +13,7 @@
 //! only queues a pass, and the fast path reads the set of linked files, kept apart.
 
 mod disk;
+mod open;
 mod pass;
 pub mod report;
 
@@ -52,6 +53,9 @@ pub struct Shared {
     folders: Mutex<Vec<PathBuf>>,
     /// Open documents by workspace path, with the URI the client uses for each.
     open_paths: DashMap<String, Uri>,
+    /// Open documents whose text the workspace holds, with the `seq` of that text
+    /// (written with the workspace's lock held; read without it).
+    synced: DashMap<String, u64>,
     /// The last pass's findings of each file it analyzed, while current.
     cache: Mutex<HashMap<String, Linked>>,
     /// What `workspace/diagnostic` computed last.
@@ -61,8 +65,6 @@ pub struct Shared {
 /// The workspace and what the server needs to keep it in step.
 struct Index {
     ws: Workspace,
-    /// Open documents whose text the workspace holds, with the `seq` of that text.
-    synced: HashMap<String, u64>,
     /// Files read because they are referenced (bounded: [`disk::MAX_REFERENCED`]).
     referenced: usize,
     /// Folders whose `bicepconfig.json` the workspace has.
@@ -95,7 +97,6 @@ impl Shared {
         Shared {
             index: Mutex::new(Index {
                 ws: Workspace::new(&default_cache_root()),
-                synced: HashMap::new(),
                 referenced: 0,
                 configs: BTreeSet::new(),
             }),
@@ -105,6 +106,7 @@ impl Shared {
             pending: Mutex::default(),
             folders: Mutex::default(),
             open_paths: DashMap::new(),
+            synced: DashMap::new(),
             cache: Mutex::default(),
             reports: Mutex::default(),
         }

@@ -9,14 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mtlsguard_analyzer::{Finding, Language, Parsed, language_for_path};
+use mtlsguard_analyzer::Finding;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
-use super::{Index, Linked, disk};
+use super::{Linked, disk, open};
 use crate::server::analysis;
 use crate::server::convert::{self, DiagnosticCaps, Target};
-use crate::server::documents;
 use crate::server::guard::guarded;
 use crate::server::session::Session;
 use crate::server::settings::Effective;
@@ -77,39 +76,6 @@ pub(super) struct Outcome {
     refresh: bool,
 }
 
-impl Index {
-    /// Puts an open document's current text into the workspace, unless it is there.
-    pub(super) fn sync(&mut self, session: &Session, path: &str, uri: &Uri) {
-        let Some(snap) = session.snapshot(uri) else {
-            return;
-        };
-        if self.synced.get(path) == Some(&snap.seq) {
-            return;
-        }
-        match (snap.language, &snap.tree) {
-            (Some(language), Some(Parsed::Tree(tree))) => {
-                let text = documents::text(&snap.rope).into_owned();
-                self.ws.set_parsed(path, language, text, tree.clone());
-            }
-            // JSON that is no template: a parameters file is a caller, anything else
-            // stays inert. (A Bicep path opened under a foreign language id keeps its
-            // disk text: the document has none.)
-            (None, _) if language_for_path(path) == Some(Language::Json) => {
-                let text = documents::text(&snap.rope).into_owned();
-                self.ws.set_file(path, text);
-            }
-            (None, _) => return,
-            _ => {
-                self.ws.remove_file(path);
-                self.ws
-                    .mark_absent(path, "too large to analyze, or not parsed in time");
-            }
-        }
-        self.synced.insert(path.to_owned(), snap.seq);
-        session.workspace.bump(path);
-    }
-}
-
 /// Brings the workspace up to date with `input` and analyzes what it affects.
 pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
     let shared = &session.workspace;
@@ -132,6 +98,7 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
         .iter()
         .map(|dir| (dir.clone(), disk::read_config(dir)))
         .collect();
+    let texts = open::prepare(session);
     let linked_before = shared.linked();
     let triggers: Vec<String> = input.paths.iter().cloned().collect();
     let before = {
@@ -143,14 +110,7 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
                 index.apply(shared, &path, read);
             }
         }
-        let open: Vec<(String, Uri)> = shared
-            .open_paths
-            .iter()
-            .map(|e| (e.key().clone(), e.value().clone()))
-            .collect();
-        for (path, uri) in open {
-            index.sync(session, &path, &uri);
-        }
+        index.apply_open(shared, texts);
         for (dir, text) in configs {
             index.set_config(session, &dir, text.as_deref());
         }
@@ -202,9 +162,8 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
     };
     let targets: Vec<String> = targets.into_iter().collect();
     let analysis = guarded(|| {
-        index
-            .ws
-            .analyze_connected_each(&targets, &|p| settings_of(p).analyzer)
+        let files = index.ws.connected_all(&targets);
+        index.ws.analyze_files(&files, &|p| settings_of(p).analyzer)
     });
     let analysis = match analysis {
         Ok(a) => a,
@@ -225,7 +184,7 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
             ropes.insert(path.clone(), Rope::from_str(text));
         }
         gens.push((path.clone(), shared.gen_of(path)));
-        if let (Some(seq), Some(uri)) = (index.synced.get(path), shared.open_paths.get(path)) {
+        if let (Some(seq), Some(uri)) = (shared.synced.get(path), shared.open_paths.get(path)) {
             seqs.push((uri.clone(), *seq));
         }
     }

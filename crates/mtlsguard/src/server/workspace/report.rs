@@ -48,15 +48,9 @@ pub fn result_id(items: &[Diagnostic]) -> String {
 pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     let shared = &session.workspace;
     let sgen = session.settings_gen();
+    let texts = super::open::prepare(session);
     let mut index = shared.lock();
-    let open: Vec<(String, Uri)> = shared
-        .open_paths
-        .iter()
-        .map(|e| (e.key().clone(), e.value().clone()))
-        .collect();
-    for (path, uri) in &open {
-        index.sync(session, path, uri);
-    }
+    index.apply_open(shared, texts);
     shared.set_linked(Arc::new(index.ws.linked()));
     let generation = shared.next_gen.load(Ordering::SeqCst);
     {
@@ -118,7 +112,11 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
             }
         }
     }
-    let seqs: HashMap<String, u64> = index.synced.clone();
+    let seqs: HashMap<String, u64> = shared
+        .synced
+        .iter()
+        .map(|e| (e.key().clone(), *e.value()))
+        .collect();
     drop(index);
     let caps = session.caps();
     let diag_caps = DiagnosticCaps {
