@@ -25,7 +25,7 @@ pub use check::{
 pub use eval::Why;
 pub use finding::{
     DEFAULT_MAX_FILE_SIZE, Edit, FILE_ERROR, Finding, Fix, Level, NOT_ANALYZED, Related,
-    SYNTAX_ERROR, UNUSED_SUPPRESSION,
+    SYNTAX_ERROR, UNRESOLVED_REFERENCE, UNUSED_SUPPRESSION,
 };
 pub use fix::{FixRun, MAX_FIX_ROUNDS, apply_edits, fix_all, fix_plan, fix_until_stable};
 pub use incremental::Analyzer;

@@ -62,6 +62,11 @@ fn docs_examples_behave_as_labelled() {
         if rule.id == mtlsguard_analyzer::FILE_ERROR {
             continue;
         }
+        // `unresolved-reference` is about a reference to another file: its examples need
+        // a workspace (the end-to-end tests of `check` and the server have them).
+        if rule.id == mtlsguard_analyzer::UNRESOLVED_REFERENCE {
+            continue;
+        }
         if good == 0 || bad == 0 {
             failures.push(format!(
                 "{}.md: needs compliant and noncompliant examples (has {good} and {bad})",

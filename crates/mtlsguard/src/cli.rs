@@ -13,6 +13,7 @@ mod process;
 mod statistics;
 mod summary;
 mod workspace;
+mod workspace_fix;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -245,11 +246,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         // Across files: templates that call or are called are checked per call; the
         // others alone, as they are.
         let t = std::time::Instant::now();
-        let linked = if opts.mode == process::Mode::Check {
-            workspace::build(&collected.jobs, &opts, &mut ws_warnings)
-        } else {
-            None
-        };
+        let mut linked = workspace::build(&collected.jobs, &opts, &mut ws_warnings);
         let alone: Vec<&files::Job> = collected
             .jobs
             .iter()
@@ -266,13 +263,18 @@ pub fn check(args: CheckArgs) -> ExitCode {
         if std::env::var_os("MTLSGUARD_TIMING").is_some() {
             eprintln!("alone done at {:?} ({} files)", t.elapsed(), alone.len());
         }
-        if let Some(files) = &linked {
+        if let Some(files) = &mut linked {
             let fallback = collected
                 .jobs
                 .first()
                 .map(|j| opts.settings(j).into_owned())
                 .unwrap_or_default();
-            reports.extend(workspace::reports(files, &collected.jobs, &opts, &fallback));
+            reports.extend(match opts.mode {
+                process::Mode::Check => {
+                    workspace::reports(files, &collected.jobs, &opts, &fallback)
+                }
+                _ => workspace_fix::reports(files, &collected.jobs, &opts, &fallback),
+            });
             reports.sort_by(|a, b| a.display.cmp(&b.display));
         }
         // Thousands of syntax trees take a second to free, and the process ends soon.

@@ -500,7 +500,7 @@ mod tests {
     fn errors_name_file_line_and_key() {
         assert_eq!(
             err("[rules]\napp-service = \"error\"\n"),
-            "/p/mtlsguard.toml:2:1: key `rules.app-service`: unknown rule id `app-service`; known rules: app-service-client-cert, signalr-client-cert, container-apps-client-cert, apim-client-cert, data-factory-client-cert, acr-token-client-cert, cassandra-client-cert, service-fabric-client-cert, unused-suppression, syntax-error, file-error"
+            "/p/mtlsguard.toml:2:1: key `rules.app-service`: unknown rule id `app-service`; known rules: app-service-client-cert, signalr-client-cert, container-apps-client-cert, apim-client-cert, data-factory-client-cert, acr-token-client-cert, cassandra-client-cert, service-fabric-client-cert, unused-suppression, syntax-error, unresolved-reference, file-error"
         );
         assert_eq!(
             err("[rules]\napim-client-cert = \"loud\"\n"),

@@ -273,7 +273,16 @@ impl<'a, 'm> RuleCtx<'a, 'm> {
     pub fn describe_with(&self, f: &Field<'m>, note: Option<&str>) -> String {
         // The line is written when the findings are final (`LINE_OF`): incremental
         // analysis reuses a finding after edits that move the definition.
-        let def = f.val.via.last().map(|step| {
+        // The definition the value is written in, else the last one it went through (a
+        // computed value: `cond ? a : b` names the condition's).
+        let holder = f.val.written.as_ref().and_then(|w| {
+            f.val
+                .via
+                .iter()
+                .rev()
+                .find(|s| s.range.start <= w.start && w.end <= s.range.end)
+        });
+        let def = holder.or(f.val.via.last()).map(|step| {
             format!(
                 "{} {}, {}",
                 step.what,

@@ -325,7 +325,7 @@ mod tests {
             err(
                 "{\n  \"analyzers\": {\n    \"mtlsguard\": { \"rules\": { \"app-service\": { \"level\": \"error\" } } }\n  }\n}"
             ),
-            "/p/bicepconfig.json:3:31: key `analyzers.mtlsguard.rules.app-service`: unknown rule id `app-service`; known rules: app-service-client-cert, signalr-client-cert, container-apps-client-cert, apim-client-cert, data-factory-client-cert, acr-token-client-cert, cassandra-client-cert, service-fabric-client-cert, unused-suppression, syntax-error, file-error"
+            "/p/bicepconfig.json:3:31: key `analyzers.mtlsguard.rules.app-service`: unknown rule id `app-service`; known rules: app-service-client-cert, signalr-client-cert, container-apps-client-cert, apim-client-cert, data-factory-client-cert, acr-token-client-cert, cassandra-client-cert, service-fabric-client-cert, unused-suppression, syntax-error, unresolved-reference, file-error"
         );
         assert_eq!(
             err(
