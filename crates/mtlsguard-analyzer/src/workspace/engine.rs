@@ -34,9 +34,14 @@ enum Link {
 
 /// Every file connected to `path` by calls, either way.
 pub(super) fn connected(ws: &Workspace, path: &str) -> Vec<String> {
+    connected_all(ws, &[path.to_owned()])
+}
+
+/// Every file connected to one of `paths` by calls, either way.
+pub(super) fn connected_all(ws: &Workspace, paths: &[String]) -> Vec<String> {
     let links = ws.links();
     let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([path.to_owned()]);
+    let mut queue: VecDeque<String> = paths.iter().cloned().collect();
     while let Some(p) = queue.pop_front() {
         if !seen.insert(p.clone()) {
             continue;

@@ -296,6 +296,29 @@ impl Workspace {
             .is_some_and(|n| n.iter().any(|p| *p != path))
     }
 
+    /// Every file for which [`Self::has_links`] is true.
+    pub fn linked(&self) -> BTreeSet<String> {
+        self.links()
+            .neighbors
+            .iter()
+            .filter(|(p, n)| n.iter().any(|q| q != *p))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// [`Self::connected`] of each of `paths`, together.
+    pub fn connected_all(&self, paths: &[String]) -> Vec<String> {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::connected_all(self, &paths)
+    }
+
+    /// The text the workspace holds for `path` (for the positions of its findings).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files
+            .get(&resolve::normalize(path))
+            .map(|f| f.text.as_str())
+    }
+
     /// Analyzes every file of the workspace.
     pub fn analyze(&self, settings: &Settings) -> WorkspaceAnalysis {
         self.analyze_each(&|_| settings.clone())
@@ -387,3 +410,5 @@ pub(crate) fn file_name(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_links;

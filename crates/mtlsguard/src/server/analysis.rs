@@ -110,10 +110,7 @@ pub fn analyze(
             }
             Parsed::OutOfTime => not_analyzed(&text, &settings.analyzer),
         };
-        if !settings.show_syntax_errors {
-            // Hiding "not analyzed" would make a parse that ran out of time a silent pass.
-            found.retain(|f| f.rule != SYNTAX_ERROR || f.message == NOT_ANALYZED);
-        }
+        hide_syntax_errors(&mut found, settings);
         found
     });
     if result.is_err() {
@@ -121,6 +118,14 @@ pub fn analyze(
         *analyzer = Analyzer::new();
     }
     result
+}
+
+/// Drops syntax errors unless the settings show them.
+pub fn hide_syntax_errors(found: &mut Vec<Finding>, settings: &Effective) {
+    if !settings.show_syntax_errors {
+        // Hiding "not analyzed" would make a parse that ran out of time a silent pass.
+        found.retain(|f| f.rule != SYNTAX_ERROR || f.message == NOT_ANALYZED);
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub struct Caps {
     pub hover_markdown: bool,
     /// `window/showDocument`: rule pages open as files in the editor.
     pub show_document: bool,
+    /// `window/workDoneProgress`: the server may create progress tokens (indexing).
+    pub work_done_progress: bool,
 }
 
 pub fn caps_from(c: &ClientCapabilities) -> Caps {
@@ -70,6 +72,11 @@ pub fn caps_from(c: &ClientCapabilities) -> Caps {
             .as_ref()
             .and_then(|w| w.show_document.as_ref())
             .is_some_and(|s| s.support),
+        work_done_progress: c
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
     }
 }
 
@@ -79,8 +86,9 @@ pub fn server_capabilities(caps: &Caps) -> ServerCapabilities {
     let diagnostic_provider = caps.pull_diagnostics.then(|| {
         DiagnosticServerCapabilities::Options(DiagnosticOptions {
             identifier: Some("mtlsguard".to_owned()),
-            inter_file_dependencies: false,
-            workspace_diagnostics: false,
+            // A file's findings depend on its callers and callees (spec section 8).
+            inter_file_dependencies: true,
+            workspace_diagnostics: true,
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })
     });

@@ -42,35 +42,82 @@ pub fn text_edits(rope: &Rope, edits: &[mtlsguard_analyzer::Edit], enc: Encoding
         .collect()
 }
 
+/// The file a diagnostic is for: an open document (with its version) or a file of the
+/// workspace that is not open.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub uri: &'a Uri,
+    pub rope: &'a Rope,
+    pub version: Option<i32>,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(snap: &'a Snapshot) -> Target<'a> {
+        Target {
+            uri: &snap.uri,
+            rope: &snap.rope,
+            version: Some(snap.version),
+        }
+    }
+}
+
+/// The URI and text of another file, by workspace path: where a related location in a
+/// file other than the finding's points.
+pub type Elsewhere<'a> = &'a dyn Fn(&str) -> Option<(Uri, Rope)>;
+
 /// The `data` of a diagnostic: the rule, the document version it was computed for, and the
 /// fix (title, safety and edits in this document's positions), so a client or a code action
 /// has everything without asking again.
-fn data(snap: &Snapshot, f: &Finding, enc: Encoding) -> Value {
+fn data(t: Target<'_>, f: &Finding, enc: Encoding) -> Value {
     let fix = f.fix.as_ref().map(|fix| {
         json!({
             "title": fix.title,
             "safe": fix.safe,
-            "edits": text_edits(&snap.rope, &fix.edits, enc),
+            "edits": text_edits(t.rope, &fix.edits, enc),
         })
     });
-    json!({ "rule": f.rule, "version": snap.version, "fix": fix })
+    json!({ "rule": f.rule, "version": t.version, "fix": fix })
 }
 
 pub fn diagnostic(snap: &Snapshot, f: &Finding, enc: Encoding, caps: DiagnosticCaps) -> Diagnostic {
-    let related_information = (caps.related_information && !f.related.is_empty()).then(|| {
-        f.related
-            .iter()
-            .map(|r| DiagnosticRelatedInformation {
-                location: Location {
-                    uri: snap.uri.clone(),
-                    range: position::range(&snap.rope, r.range.clone(), enc),
-                },
-                message: r.message.clone(),
-            })
-            .collect()
-    });
+    diagnostic_in(Target::of(snap), f, enc, caps, &|_| None)
+}
+
+/// A diagnostic whose related locations may lead into other files (`elsewhere`); one
+/// into a file `elsewhere` does not know is left out rather than shown at a wrong place.
+pub fn diagnostic_in(
+    t: Target<'_>,
+    f: &Finding,
+    enc: Encoding,
+    caps: DiagnosticCaps,
+    elsewhere: Elsewhere<'_>,
+) -> Diagnostic {
+    let related_information = (caps.related_information && !f.related.is_empty())
+        .then(|| {
+            f.related
+                .iter()
+                .filter_map(|r| {
+                    let location = match &r.file {
+                        None => Location {
+                            uri: t.uri.clone(),
+                            range: position::range(t.rope, r.range.clone(), enc),
+                        },
+                        Some(path) => {
+                            let (uri, rope) = elsewhere(path)?;
+                            let range = position::range(&rope, r.range.clone(), enc);
+                            Location { uri, range }
+                        }
+                    };
+                    Some(DiagnosticRelatedInformation {
+                        location,
+                        message: r.message.clone(),
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|related| !related.is_empty());
     Diagnostic {
-        range: position::range(&snap.rope, f.range.clone(), enc),
+        range: position::range(t.rope, f.range.clone(), enc),
         severity: Some(severity(f.level)),
         code: Some(NumberOrString::String(f.rule.to_owned())),
         code_description: docs_url(f.rule).map(|href| CodeDescription { href }),
@@ -78,7 +125,7 @@ pub fn diagnostic(snap: &Snapshot, f: &Finding, enc: Encoding, caps: DiagnosticC
         message: f.message.clone(),
         related_information,
         tags: (f.rule == UNUSED_SUPPRESSION).then(|| vec![DiagnosticTag::UNNECESSARY]),
-        data: Some(data(snap, f, enc)),
+        data: Some(data(t, f, enc)),
     }
 }
 
@@ -88,8 +135,18 @@ pub fn diagnostics(
     enc: Encoding,
     caps: DiagnosticCaps,
 ) -> Vec<Diagnostic> {
+    diagnostics_in(Target::of(snap), findings, enc, caps, &|_| None)
+}
+
+pub fn diagnostics_in(
+    t: Target<'_>,
+    findings: &[Finding],
+    enc: Encoding,
+    caps: DiagnosticCaps,
+    elsewhere: Elsewhere<'_>,
+) -> Vec<Diagnostic> {
     findings
         .iter()
-        .map(|f| diagnostic(snap, f, enc, caps))
+        .map(|f| diagnostic_in(t, f, enc, caps, elsewhere))
         .collect()
 }

@@ -16,6 +16,7 @@ mod session;
 mod settings;
 mod stdin;
 mod test_hooks;
+mod workspace;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -133,6 +134,13 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> jsonrpc::Result<DocumentDiagnosticReportResult> {
         diagnostics::pull(&self.session, params).await
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> jsonrpc::Result<WorkspaceDiagnosticReportResult> {
+        diagnostics::workspace(&self.session, params).await
     }
 
     async fn hover(&self, params: HoverParams) -> jsonrpc::Result<Option<Hover>> {

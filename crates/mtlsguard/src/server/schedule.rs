@@ -20,6 +20,7 @@ use tower_lsp_server::ls_types::Uri;
 use super::analysis;
 use super::convert::{self, DiagnosticCaps};
 use super::session::Session;
+use super::workspace;
 
 /// Analyzes a document in the background and publishes its diagnostics (push mode only).
 pub fn schedule(session: &Arc<Session>, uri: Uri) {
@@ -61,10 +62,13 @@ async fn publish_current(session: &Arc<Session>, uri: Uri) {
         // A panic: show nothing rather than stale squiggles.
         None => Vec::new(),
     };
-    let _order = session.publish.lock().await;
-    if !session.is_current(&uri, snap.seq, sgen) {
+    let mut pushed = session.publish.lock().await;
+    // A document with links gets its diagnostics from the passes across files (decided
+    // here, under the lock, so a pass that just linked it is seen).
+    if !session.is_current(&uri, snap.seq, sgen) || workspace::is_linked(session, &uri) {
         return;
     }
+    pushed.insert(uri.clone(), (Some(snap.version), diagnostics.clone()));
     session
         .client
         .publish_diagnostics(uri, diagnostics, Some(snap.version))
@@ -73,16 +77,19 @@ async fn publish_current(session: &Arc<Session>, uri: Uri) {
 
 /// Publishes "no diagnostics" for a document that is no longer open.
 pub fn clear(session: &Arc<Session>, uri: Uri) {
-    if session.caps().pull_diagnostics {
+    // A linked file keeps what its links give it: the pass that re-reads it from disk
+    // publishes that (an empty list included), and a clear sent after it would wipe it.
+    if session.caps().pull_diagnostics || workspace::is_linked(session, &uri) {
         return;
     }
     let session = session.clone();
     tokio::spawn(async move {
-        let _order = session.publish.lock().await;
+        let mut pushed = session.publish.lock().await;
         // Reopened meanwhile: its own analysis publishes.
         if session.is_open(&uri) {
             return;
         }
+        pushed.remove(&uri);
         session
             .client
             .publish_diagnostics(uri, Vec::new(), None)

@@ -4,7 +4,7 @@
 //! entry, so closing it, reopening it or forgetting it after a panic leaves nothing of it
 //! behind in some other map.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -13,13 +13,14 @@ use dashmap::{DashMap, DashSet};
 use mtlsguard_analyzer::{Analyzer, Finding};
 use serde_json::Value;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{MessageType, Uri};
+use tower_lsp_server::ls_types::{Diagnostic, MessageType, Uri};
 
 use crate::config::ConfigCache;
 
 use super::capabilities::Caps;
 use super::documents::{Doc, Snapshot};
 use super::settings::{ClientSettings, Effective};
+use super::workspace;
 
 pub struct Session {
     pub client: Client,
@@ -34,8 +35,9 @@ pub struct Session {
     client_settings: Mutex<ClientSettings>,
     /// Bumped whenever settings (the editor's or a `mtlsguard.toml`) change.
     settings_gen: AtomicU64,
-    /// Serializes publishing, so the "still current?" check and the send are one step.
-    pub publish: tokio::sync::Mutex<()>,
+    /// Serializes publishing, so the "still current?" check and the send are one step;
+    /// holds what was published last for each URI.
+    pub publish: tokio::sync::Mutex<Pushed>,
     shutdown: AtomicBool,
     /// `mtlsguard.toml` discovery and loading, per folder.
     configs: Mutex<ConfigCache>,
@@ -43,7 +45,12 @@ pub struct Session {
     config_errors: Mutex<HashSet<PathBuf>>,
     /// Signalled at `exit` and at the end of stdin.
     pub exiting: tokio::sync::Notify,
+    /// The files of the workspace folders, for analysis across files.
+    pub workspace: workspace::Shared,
 }
+
+/// The diagnostics last published for each URI, with the version they were for.
+pub type Pushed = HashMap<Uri, (Option<i32>, Vec<Diagnostic>)>;
 
 /// One open document and what the server derived from it.
 struct OpenDocument {
@@ -71,11 +78,12 @@ impl Session {
             caps: OnceLock::new(),
             client_settings: Mutex::new(ClientSettings::default()),
             settings_gen: AtomicU64::new(1),
-            publish: tokio::sync::Mutex::new(()),
+            publish: tokio::sync::Mutex::new(HashMap::new()),
             shutdown: AtomicBool::new(false),
             configs: Mutex::new(ConfigCache::new()),
             config_errors: Mutex::new(HashSet::new()),
             exiting: tokio::sync::Notify::new(),
+            workspace: workspace::Shared::new(),
         }
     }
 
@@ -216,6 +224,11 @@ impl Session {
 
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
         Some(self.documents.get(uri)?.doc.snapshot(uri.clone()))
+    }
+
+    /// The `seq` of an open document.
+    pub fn doc_seq(&self, uri: &Uri) -> Option<u64> {
+        self.documents.get(uri).map(|e| e.doc.seq)
     }
 
     pub fn is_current(&self, uri: &Uri, seq: u64, sgen: u64) -> bool {

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use mtlsguard_analyzer::{
-    Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_until_stable,
+    Edit, FILE_ERROR, Finding, Parsed, SYNTAX_ERROR, UNUSED_SUPPRESSION, fix_all, fix_until_stable,
     keep_clean_fixes, suppression_edit,
 };
 use serde_json::json;
@@ -33,7 +33,8 @@ pub async fn code_action(
 ) -> jsonrpc::Result<Option<CodeActionResponse>> {
     let caps = session.caps();
     let uri = params.text_document.uri;
-    let Some((snap, findings)) = super::open_findings(session, &uri, "code actions").await else {
+    let Some((snap, findings, linked)) = super::open_findings(session, &uri, "code actions").await
+    else {
         return Ok(None);
     };
     let settings = session.settings_for(&uri);
@@ -60,6 +61,7 @@ pub async fn code_action(
             edit_caps,
             diag_caps,
             settings: &settings,
+            linked,
         })
     })
     .await;
@@ -121,10 +123,23 @@ fn wanted(only: Option<&[CodeActionKind]>, kind: &str) -> bool {
 }
 
 /// Every safe fix, applied and re-analyzed until nothing changes, as one minimal edit.
-fn fix_all_edit(snap: &Snapshot, settings: &Effective) -> Result<Option<Edit>, String> {
+/// For a document with links, its findings depend on other files, which re-analyzing it
+/// alone does not see: their safe fixes are applied once.
+fn fix_all_edit(
+    snap: &Snapshot,
+    settings: &Effective,
+    linked: Option<&[Finding]>,
+) -> Result<Option<Edit>, String> {
     let Some(language) = snap.language else {
         return Ok(None);
     };
+    if let Some(findings) = linked {
+        return guarded(|| {
+            let original = documents::text(&snap.rope);
+            let (fixed, _) = fix_all(&original, findings, false);
+            minimal_edit(&original, &fixed)
+        });
+    }
     // Each round parses the whole text: not for a document too large to analyze.
     if snap.rope.len_bytes() as u64 > settings.max_file_size {
         return Ok(None);
@@ -178,6 +193,8 @@ struct Request<'a> {
     edit_caps: EditCaps,
     diag_caps: DiagnosticCaps,
     settings: &'a Effective,
+    /// The findings come from the workspace (the document has links).
+    linked: bool,
 }
 
 fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
@@ -253,7 +270,7 @@ fn code_actions(req: &Request<'_>) -> Result<Vec<CodeActionOrCommand>, String> {
         .any(|f| f.fix.as_ref().is_some_and(|x| x.safe));
     if wanted(req.only, FIX_ALL_KIND)
         && (req.only.is_some() || safe_fix_here)
-        && let Some(edit) = fix_all_edit(snap, req.settings)?
+        && let Some(edit) = fix_all_edit(snap, req.settings, req.linked.then_some(req.findings))?
     {
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: "Fix all auto-fixable mtlsguard problems".to_owned(),

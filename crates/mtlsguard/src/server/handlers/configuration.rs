@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{
 use crate::server::guard::guarded;
 use crate::server::schedule::schedule;
 use crate::server::session::Session;
+use crate::server::workspace;
 
 /// How long a handler waits for the client to answer one of the server's requests (a
 /// handler that waited forever would hold one of tower-lsp's few concurrent slots).
@@ -46,6 +47,7 @@ pub async fn did_change_configuration(
 }
 
 pub async fn did_change_watched_files(session: &Arc<Session>, params: DidChangeWatchedFilesParams) {
+    workspace::watched(session, &params.changes);
     if params.changes.iter().any(|c| {
         super::lifecycle::CONFIG_FILES
             .iter()
@@ -65,6 +67,8 @@ async fn reload(session: &Arc<Session>) {
         let max_len = session.settings_for(uri).max_file_size;
         session.with_doc_mut(uri, |doc| guarded(|| doc.set_max_len(max_len)));
     }
+    // Rule levels apply across files too.
+    workspace::queue_full(session);
     let caps = session.caps();
     if caps.pull_diagnostics {
         if caps.diagnostic_refresh {

@@ -15,7 +15,7 @@ pub async fn hover(session: &Arc<Session>, params: HoverParams) -> jsonrpc::Resu
     let caps = session.caps();
     let at = params.text_document_position_params;
     let uri = at.text_document.uri;
-    let Some((snap, findings)) = super::open_findings(session, &uri, "hover").await else {
+    let Some((snap, findings, _)) = super::open_findings(session, &uri, "hover").await else {
         return Ok(None);
     };
     let offset = position::offset(&snap.rope, at.position, caps.encoding);

@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::server::capabilities::{self, caps_from};
 use crate::server::session::Session;
+use crate::server::workspace;
 
 pub fn initialize(
     session: &Arc<Session>,
@@ -17,6 +18,7 @@ pub fn initialize(
 ) -> jsonrpc::Result<InitializeResult> {
     let caps = caps_from(&params.capabilities);
     session.apply_client_settings(params.initialization_options.as_ref());
+    workspace::set_folders(session, &params);
     session.set_caps(caps.clone());
     Ok(InitializeResult {
         server_info: Some(ServerInfo {
@@ -31,15 +33,22 @@ pub fn initialize(
 /// The files whose change re-reads the settings of every open document.
 pub const CONFIG_FILES: [&str; 2] = ["mtlsguard.toml", "bicepconfig.json"];
 
-/// Asks a client that can watch files for us to report changes of the config files:
-/// `mtlsguard.toml`, and `bicepconfig.json` (its rule levels are a layer below).
+/// The files of the workspace whose changes on disk it follows.
+const TEMPLATE_FILES: [&str; 4] = ["*.bicep", "*.bicepparam", "*.json", "*.jsonc"];
+
+/// Starts indexing the workspace folders, and asks a client that can watch files for us
+/// to report changes of the config files (`mtlsguard.toml`, and `bicepconfig.json`,
+/// whose rule levels are a layer below and whose aliases lead to registry modules) and
+/// of the templates.
 pub fn initialized(session: &Arc<Session>) {
+    workspace::start_indexing(session);
     if !session.caps().watch_files_dynamic {
         return;
     }
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: CONFIG_FILES
             .iter()
+            .chain(&TEMPLATE_FILES)
             .map(|name| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(format!("**/{name}")),
                 kind: None,
@@ -57,7 +66,7 @@ pub fn initialized(session: &Arc<Session>) {
         if let Err(e) = session.client.register_capability(vec![registration]).await {
             session.log(
                 MessageType::WARNING,
-                format!("mtlsguard: cannot watch the config files: {e}"),
+                format!("mtlsguard: cannot watch the config files and templates: {e}"),
             );
         }
     });

@@ -21,14 +21,16 @@ use tower_lsp_server::ls_types::{MessageType, Uri};
 use super::analysis;
 use super::documents::Snapshot;
 use super::session::Session;
+use super::workspace;
 
 /// The current snapshot of an open, analyzed document and its findings, for a request
-/// about it (`what` names the request in the log line for a document that is not open).
+/// about it (`what` names the request in the log line for a document that is not open);
+/// and whether they come from the workspace (the document has links).
 async fn open_findings(
     session: &Arc<Session>,
     uri: &Uri,
     what: &str,
-) -> Option<(Snapshot, Arc<Vec<Finding>>)> {
+) -> Option<(Snapshot, Arc<Vec<Finding>>, bool)> {
     let Some(snap) = session.snapshot(uri) else {
         session.log(
             MessageType::INFO,
@@ -39,9 +41,12 @@ async fn open_findings(
         );
         return None;
     };
+    if let Some(linked) = workspace::linked_findings(session, &snap).await {
+        return Some((snap, linked.findings, true));
+    }
     snap.language?;
     let findings = analysis::findings(session, &snap).await?;
-    Some((snap, findings))
+    Some((snap, findings, false))
 }
 
 fn invalid_params(message: String) -> jsonrpc::Error {

@@ -12,6 +12,7 @@ use crate::server::documents::{Doc, LanguageId, Rejected};
 use crate::server::guard::guarded;
 use crate::server::schedule::{self, schedule};
 use crate::server::session::Session;
+use crate::server::workspace::{self, Touch};
 
 /// Applies one document notification; invalid params and panics are logged, not fatal.
 pub fn apply(session: &Arc<Session>, method: &str, params: Option<Value>) {
@@ -52,12 +53,14 @@ fn did_open(session: &Arc<Session>, p: DidOpenTextDocumentParams) {
                     format!("mtlsguard: {} opened again; replaced", td.uri.as_str()),
                 );
             }
+            workspace::touched(session, &td.uri, Touch::Opened);
             if analyzed {
                 schedule(session, td.uri);
             }
         }
         Err(panic) => {
             session.close(&td.uri);
+            workspace::touched(session, &td.uri, Touch::Closed);
             session.log(
                 MessageType::ERROR,
                 format!("mtlsguard: opening {} failed: {panic}", td.uri.as_str()),
@@ -89,6 +92,7 @@ fn did_change(session: &Arc<Session>, p: DidChangeTextDocumentParams) {
     };
     match result {
         Ok(Ok(analyzed)) => {
+            workspace::touched(session, &uri, Touch::Changed);
             if analyzed {
                 schedule(session, uri);
             }
@@ -100,6 +104,7 @@ fn did_change(session: &Arc<Session>, p: DidChangeTextDocumentParams) {
         Err(panic) => {
             // The document is in an unknown state: forget it rather than show wrong results.
             session.close(&uri);
+            workspace::touched(session, &uri, Touch::Closed);
             session.log(
                 MessageType::ERROR,
                 format!("mtlsguard: applying a change to {} failed ({panic}); close and reopen it", uri.as_str()),
@@ -121,5 +126,6 @@ fn did_close(session: &Arc<Session>, p: DidCloseTextDocumentParams) {
         );
         return;
     }
+    workspace::touched(session, &uri, Touch::Closed);
     schedule::clear(session, uri);
 }

@@ -1,0 +1,337 @@
+//! The templates of the workspace folders and what they reference, for analysis across
+//! files (spec section 8).
+//!
+//! One [`Workspace`] holds every file: read from disk at `initialized` (`disk.rs`), kept
+//! up to date by watched-file events, with open documents' texts over their disk texts.
+//! A document without links keeps the single-file fast path (`schedule.rs`); the files
+//! that call or are called get their findings from passes over their connected files
+//! (`pass.rs`), which run in the background, debounced, and publish only results that
+//! are still current.
+//!
+//! Locking: the workspace is behind one mutex, held by indexing for one file at a time
+//! and by a pass for its analysis. Nothing on the message loop takes it: a keystroke
+//! only queues a pass, and the fast path reads the set of linked files, kept apart.
+
+mod disk;
+mod open;
+mod pass;
+pub mod report;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use mtlsguard_analyzer::{Finding, Workspace};
+use ropey::Rope;
+use tower_lsp_server::ls_types::{FileEvent, InitializeParams, Uri};
+
+use super::documents::Snapshot;
+use super::session::Session;
+use crate::config;
+
+pub use disk::start_indexing;
+
+/// How long a pass waits for more changes before it runs: keystrokes come in bursts,
+/// and each pass re-lowers the changed document.
+const DEBOUNCE: Duration = Duration::from_millis(60);
+
+/// The workspace state of the session.
+pub struct Shared {
+    index: Mutex<Index>,
+    /// Every file with links, as of the last pass: what the fast path asks, without
+    /// waiting for the workspace.
+    linked: RwLock<Arc<BTreeSet<String>>>,
+    /// Each path's generation, bumped (from `next_gen`) whenever the workspace's text of
+    /// it changes or it goes: a result is current while the generations it was computed
+    /// from are.
+    gens: DashMap<String, u64>,
+    next_gen: AtomicU64,
+    pending: Mutex<Pending>,
+    folders: Mutex<Vec<PathBuf>>,
+    /// Open documents by workspace path, with the URI the client uses for each.
+    open_paths: DashMap<String, Uri>,
+    /// Open documents whose text the workspace holds, with the `seq` of that text
+    /// (written with the workspace's lock held; read without it).
+    synced: DashMap<String, u64>,
+    /// The last pass's findings of each file it analyzed, while current.
+    cache: Mutex<HashMap<String, Linked>>,
+    /// What `workspace/diagnostic` computed last.
+    reports: Mutex<Option<report::Reports>>,
+}
+
+/// The workspace and what the server needs to keep it in step.
+struct Index {
+    ws: Workspace,
+    /// Files read because they are referenced (bounded: [`disk::MAX_REFERENCED`]).
+    referenced: usize,
+    /// Folders whose `bicepconfig.json` the workspace has.
+    configs: BTreeSet<String>,
+}
+
+/// What the next pass has to look at.
+#[derive(Default)]
+struct Pending {
+    paths: BTreeSet<String>,
+    /// Folders whose `bicepconfig.json` changed.
+    configs: BTreeSet<String>,
+    /// Everything linked (settings or a `bicepconfig.json` changed, indexing ended).
+    full: bool,
+    /// A pass task waits to take this.
+    scheduled: bool,
+}
+
+/// The findings of a file from a pass, with what they were computed from.
+#[derive(Clone)]
+pub struct Linked {
+    pub findings: Arc<Vec<Finding>>,
+    /// The texts of the files analyzed with it (for related locations in them).
+    pub ropes: Arc<HashMap<String, Rope>>,
+    stamp: pass::Stamp,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        Shared {
+            index: Mutex::new(Index {
+                ws: Workspace::new(&default_cache_root()),
+                referenced: 0,
+                configs: BTreeSet::new(),
+            }),
+            linked: RwLock::default(),
+            gens: DashMap::new(),
+            next_gen: AtomicU64::new(1),
+            pending: Mutex::default(),
+            folders: Mutex::default(),
+            open_paths: DashMap::new(),
+            synced: DashMap::new(),
+            cache: Mutex::default(),
+            reports: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn linked(&self) -> Arc<BTreeSet<String>> {
+        self.linked
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_linked(&self, linked: Arc<BTreeSet<String>>) {
+        *self.linked.write().unwrap_or_else(|e| e.into_inner()) = linked;
+    }
+
+    /// Records that the workspace's text of `path` changed (called with the index held).
+    fn bump(&self, path: &str) {
+        let g = self.next_gen.fetch_add(1, Ordering::SeqCst);
+        self.gens.insert(path.to_owned(), g);
+    }
+
+    fn gen_of(&self, path: &str) -> u64 {
+        self.gens.get(path).map_or(0, |g| *g)
+    }
+
+    /// The URI of a workspace path: the one the client opened it with, if open.
+    pub fn uri_of(&self, path: &str) -> Option<Uri> {
+        match self.open_paths.get(path) {
+            Some(uri) => Some(uri.clone()),
+            None => Uri::from_file_path(path),
+        }
+    }
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared::new()
+    }
+}
+
+/// The Bicep module cache: `~/.bicep` (a `bicepconfig.json` may move it).
+fn default_cache_root() -> String {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    key(&home.join(".bicep"))
+}
+
+/// A path as the workspace names it: absolute, '/'-separated (as the CLI names it).
+fn key(path: &Path) -> String {
+    config::absolute(path).to_string_lossy().replace('\\', "/")
+}
+
+/// The workspace path of a `file:` URI.
+pub fn path_of(uri: &Uri) -> Option<String> {
+    if uri.scheme().as_str() != "file" {
+        return None;
+    }
+    Some(key(&uri.to_file_path()?))
+}
+
+/// Remembers the workspace folders of `initialize` (indexed at `initialized`).
+pub fn set_folders(session: &Session, params: &InitializeParams) {
+    let mut uris: Vec<&Uri> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|f| &f.uri)
+        .collect();
+    #[allow(deprecated)]
+    if uris.is_empty()
+        && let Some(root) = &params.root_uri
+    {
+        uris.push(root);
+    }
+    let folders = uris
+        .into_iter()
+        .filter(|u| u.scheme().as_str() == "file")
+        .filter_map(|u| u.to_file_path().map(|p| config::absolute(&p)))
+        .collect();
+    *session
+        .workspace
+        .folders
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = folders;
+}
+
+/// How a document notification changed what is open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Touch {
+    Opened,
+    Changed,
+    Closed,
+}
+
+/// A document was opened, changed or closed: the next pass puts its text (or, once
+/// closed, its disk text) into the workspace.
+pub fn touched(session: &Arc<Session>, uri: &Uri, how: Touch) {
+    let Some(path) = path_of(uri) else { return };
+    let shared = &session.workspace;
+    match how {
+        Touch::Opened => {
+            shared.open_paths.insert(path.clone(), uri.clone());
+        }
+        Touch::Closed => {
+            shared.open_paths.remove(&path);
+        }
+        Touch::Changed => {}
+    }
+    queue(session, |p| {
+        p.paths.insert(path);
+    });
+}
+
+/// Watched files changed on disk: templates are re-read (unless open) or forgotten,
+/// `bicepconfig.json` files re-read.
+pub fn watched(session: &Arc<Session>, changes: &[FileEvent]) {
+    let mut paths = Vec::new();
+    let mut configs = Vec::new();
+    for change in changes {
+        let Some(path) = path_of(&change.uri) else {
+            continue;
+        };
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if name == disk::BICEPCONFIG {
+            configs.push(dir.to_owned());
+        } else if mtlsguard_analyzer::language_for_path(&path).is_some() {
+            // Whatever the event says, the pass reads what is on disk now: a file
+            // deleted and created again in one batch is there.
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() && configs.is_empty() {
+        return;
+    }
+    queue(session, |p| {
+        p.paths.extend(paths);
+        let config_changed = !configs.is_empty();
+        p.configs.extend(configs);
+        // Aliases and the cache root decide where references lead, for any file below.
+        p.full |= config_changed;
+    });
+}
+
+/// Re-checks every linked file (settings changed).
+pub fn queue_full(session: &Arc<Session>) {
+    queue(session, |p| p.full = true);
+}
+
+/// Adds work for the next pass, starting one unless one waits.
+fn queue(session: &Arc<Session>, add: impl FnOnce(&mut Pending)) {
+    let start = {
+        let mut p = session
+            .workspace
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        add(&mut p);
+        !std::mem::replace(&mut p.scheduled, true)
+    };
+    if start {
+        let session = session.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DEBOUNCE).await;
+            let input = {
+                let mut p = session
+                    .workspace
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                let p = std::mem::take(&mut *p);
+                pass::Input {
+                    paths: p.paths,
+                    configs: p.configs,
+                    full: p.full,
+                    analyze: !session.caps().pull_diagnostics,
+                }
+            };
+            pass::run_and_publish(&session, input).await;
+        });
+    }
+}
+
+/// True when the document at `uri` calls or is called by another file (as of the last
+/// pass): its diagnostics come from the passes, not from the fast path.
+pub fn is_linked(session: &Session, uri: &Uri) -> bool {
+    path_of(uri).is_some_and(|p| session.workspace.linked().contains(&p))
+}
+
+/// The findings of an open, linked document at `snap` (computed now unless the last pass
+/// left them current); `None` when it has no links (its own analysis applies).
+pub async fn linked_findings(session: &Arc<Session>, snap: &Snapshot) -> Option<Linked> {
+    let path = path_of(&snap.uri)?;
+    if !session.workspace.linked().contains(&path) {
+        return None;
+    }
+    let cached = |session: &Arc<Session>| {
+        let cache = session
+            .workspace
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&path)
+            .filter(|l| l.stamp.current(session) && l.stamp.seq_of(&snap.uri) == Some(snap.seq))
+            .cloned()
+    };
+    if let Some(found) = cached(session) {
+        return Some(found);
+    }
+    let input = pass::Input {
+        paths: BTreeSet::from([path.clone()]),
+        configs: BTreeSet::new(),
+        full: false,
+        analyze: true,
+    };
+    let task = session.clone();
+    tokio::task::spawn_blocking(move || pass::run(&task, input))
+        .await
+        .ok()?;
+    cached(session)
+}

@@ -1,0 +1,156 @@
+//! What `workspace/diagnostic` reports: the diagnostics of every file of the workspace
+//! that has findings, open or not, from one analysis of the whole workspace (kept while
+//! nothing changes: clients ask again every few seconds).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use ropey::Rope;
+use tower_lsp_server::ls_types::{Diagnostic, MessageType, Uri};
+
+use crate::server::analysis;
+use crate::server::convert::{self, DiagnosticCaps, Target};
+use crate::server::guard::guarded;
+use crate::server::session::Session;
+use crate::server::settings::Effective;
+
+/// One file's report.
+pub struct FileReport {
+    pub uri: Uri,
+    /// Of an open document: the version analyzed.
+    pub version: Option<i32>,
+    pub items: Vec<Diagnostic>,
+    pub result_id: String,
+}
+
+/// The reports of one state of the workspace.
+pub struct Reports {
+    /// The generation counter then: any change since moves it.
+    generation: u64,
+    sgen: u64,
+    files: Arc<Vec<FileReport>>,
+}
+
+/// The result id of a report: its content's hash, so a file whose diagnostics did not
+/// change is "unchanged" whatever else changed in the workspace.
+pub fn result_id(items: &[Diagnostic]) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(items)
+        .unwrap_or_default()
+        .hash(&mut h);
+    format!("w{:016x}", h.finish())
+}
+
+/// The reports of every file with findings (computed on the calling, blocking thread).
+pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
+    let shared = &session.workspace;
+    let sgen = session.settings_gen();
+    let texts = super::open::prepare(session);
+    let mut index = shared.lock();
+    index.apply_open(shared, texts);
+    shared.set_linked(Arc::new(index.ws.linked()));
+    let generation = shared.next_gen.load(Ordering::SeqCst);
+    {
+        let cached = shared.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = cached.as_ref()
+            && r.generation == generation
+            && r.sgen == sgen
+        {
+            return r.files.clone();
+        }
+    }
+    let effective: RefCell<HashMap<String, Effective>> = RefCell::default();
+    let settings_of = |path: &str| -> Effective {
+        if let Some(e) = effective.borrow().get(path) {
+            return e.clone();
+        }
+        let e = match shared.uri_of(path) {
+            Some(uri) => session.settings_for(&uri),
+            None => session.settings_for(&"file:///".parse().expect("a valid URI")),
+        };
+        effective.borrow_mut().insert(path.to_owned(), e.clone());
+        e
+    };
+    let analysis = match guarded(|| index.ws.analyze_each(&|p| settings_of(p).analyzer)) {
+        Ok(a) => a,
+        Err(panic) => {
+            drop(index);
+            session.log(
+                MessageType::ERROR,
+                format!("mtlsguard: analysis of the workspace failed: {panic}"),
+            );
+            return Arc::default();
+        }
+    };
+    let mut found = Vec::new();
+    for (path, mut findings) in analysis.findings {
+        let eff = settings_of(&path);
+        if eff.excluded {
+            findings.clear();
+        }
+        analysis::hide_syntax_errors(&mut findings, &eff);
+        if !findings.is_empty() {
+            found.push((path, findings));
+        }
+    }
+    // The texts of these files and of the files their related locations lead into.
+    let mut ropes: HashMap<String, Rope> = HashMap::new();
+    for (path, findings) in &found {
+        let files = std::iter::once(path.as_str()).chain(
+            findings
+                .iter()
+                .flat_map(|f| f.related.iter().filter_map(|r| r.file.as_deref())),
+        );
+        for p in files {
+            if !ropes.contains_key(p)
+                && let Some(text) = index.ws.text(p)
+            {
+                ropes.insert(p.to_owned(), Rope::from_str(text));
+            }
+        }
+    }
+    let seqs: HashMap<String, u64> = shared
+        .synced
+        .iter()
+        .map(|e| (e.key().clone(), *e.value()))
+        .collect();
+    drop(index);
+    let caps = session.caps();
+    let diag_caps = DiagnosticCaps {
+        related_information: caps.pull_related,
+    };
+    let elsewhere = |p: &str| Some((shared.uri_of(p)?, ropes.get(p)?.clone()));
+    let mut files = Vec::new();
+    for (path, findings) in found {
+        let (Some(uri), Some(rope)) = (shared.uri_of(&path), ropes.get(&path)) else {
+            continue;
+        };
+        let version = seqs
+            .get(&path)
+            .and_then(|seq| session.snapshot(&uri).filter(|s| s.seq == *seq))
+            .map(|s| s.version);
+        let target = Target {
+            uri: &uri,
+            rope,
+            version,
+        };
+        let items =
+            convert::diagnostics_in(target, &findings, caps.encoding, diag_caps, &elsewhere);
+        files.push(FileReport {
+            result_id: result_id(&items),
+            uri,
+            version,
+            items,
+        });
+    }
+    let files = Arc::new(files);
+    *shared.reports.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reports {
+        generation,
+        sgen,
+        files: files.clone(),
+    });
+    files
+}

@@ -1,0 +1,319 @@
+//! End-to-end tests of `mtlsguard server` (the real binary over stdio, JSON-RPC by hand):
+//! analysis across files. The workspace folder is indexed at `initialized`; a module
+//! called with its caller's values gets its findings reported in the caller, published
+//! also while the caller is not open.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::lsp::{Client, Doc, capabilities, codes, edits_for, range_of, title};
+use serde_json::{Value, json};
+
+const MAIN: &str = "\
+module site 'modules/site.bicep' = {
+  name: 'site'
+  params: {
+    publicNetworkAccess: 'Disabled'
+  }
+}
+";
+
+/// A site whose client certificates are optional unless its caller says otherwise.
+const SITE: &str = "\
+param publicNetworkAccess string = 'Enabled'
+param clientCertMode string = 'Optional'
+
+resource app 'Microsoft.Web/sites@2022-03-01' = {
+  name: 'app'
+  properties: {
+    publicNetworkAccess: publicNetworkAccess
+    clientCertEnabled: true
+    clientCertMode: clientCertMode
+  }
+}
+";
+
+const RULE: &str = "app-service-client-cert";
+
+/// Where `'modules/site.bicep'` is in [`MAIN`].
+const MODULE_PATH: [[u32; 2]; 2] = [[0, 12], [0, 32]];
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// A temporary folder with `main.bicep` calling `modules/site.bicep`.
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write(&root.join("main.bicep"), MAIN);
+    write(&root.join("modules/site.bicep"), SITE);
+    (dir, root)
+}
+
+/// A server with `folder` as its one workspace folder.
+fn start(folder: &Path, caps: Value) -> Client {
+    let mut c = Client::spawn();
+    c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(folder),
+            "workspaceFolders": [{ "uri": uri(folder), "name": "w" }],
+            "capabilities": caps,
+        }),
+    )
+    .expect("initialize succeeds");
+    c.notify("initialized", json!({}));
+    c
+}
+
+/// Waits for diagnostics published for `uri` with `version` that satisfy `pred`.
+fn published(
+    c: &mut Client,
+    uri: &str,
+    version: Option<i64>,
+    what: &str,
+    pred: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let msg = c.wait_for(&format!("{what} for {uri} version {version:?}"), |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"].get("version").and_then(Value::as_i64) == version
+            && pred(
+                m["params"]["diagnostics"]
+                    .as_array()
+                    .map_or(&[], Vec::as_slice),
+            )
+    });
+    msg["params"]["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn has_rule(d: &[Value]) -> bool {
+    codes(d) == [RULE]
+}
+
+/// The related locations of a diagnostic, as their URIs.
+fn related_uris(d: &Value) -> Vec<String> {
+    d["relatedInformation"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["location"]["uri"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_closed_caller_gets_the_finding_and_loses_it_after_an_edit() {
+    let (_dir, root) = project();
+    let main = uri(&root.join("main.bicep"));
+    let site = uri(&root.join("modules/site.bicep"));
+    let mut c = start(&root, capabilities(false));
+    // Only the module is open: its caller, on disk, is where the finding is reported.
+    let mut doc = Doc::open(&mut c, &site, "bicep", SITE);
+    let diags = published(&mut c, &main, None, "the caller's finding", has_rule);
+    // At the module path string (the callee's default decides), leading to the module.
+    assert_eq!(range_of(&diags[0]), MODULE_PATH, "{diags:#?}");
+    assert!(related_uris(&diags[0]).contains(&site), "{diags:#?}");
+    // The module itself is checked only as called: nothing of its own.
+    published(&mut c, &site, Some(1), "no findings", <[Value]>::is_empty);
+
+    doc.replace(&mut c, "'Optional'", "'Required'");
+    published(&mut c, &main, None, "no findings", <[Value]>::is_empty);
+    published(&mut c, &site, Some(2), "no findings", <[Value]>::is_empty);
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn deleting_the_caller_clears_its_diagnostics() {
+    let (_dir, root) = project();
+    let main_path = root.join("main.bicep");
+    let main = uri(&main_path);
+    let site = uri(&root.join("modules/site.bicep"));
+    let mut c = start(&root, capabilities(false));
+    let registration = c.wait_for("the watcher registration", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let watchers = registration["params"]["registrations"][0]["registerOptions"]["watchers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for glob in [
+        "**/*.bicep",
+        "**/*.bicepparam",
+        "**/*.json",
+        "**/bicepconfig.json",
+    ] {
+        assert!(
+            watchers.iter().any(|w| w["globPattern"] == glob),
+            "{glob}: {watchers:#?}"
+        );
+    }
+    c.open(&site, "bicep", 1, SITE);
+    published(&mut c, &main, None, "the caller's finding", has_rule);
+
+    std::fs::remove_file(&main_path).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": main, "type": 3 }] }),
+    );
+    published(&mut c, &main, None, "no findings", <[Value]>::is_empty);
+
+    // Created again: the caller is read and has the finding again.
+    write(&main_path, MAIN);
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": main, "type": 1 }] }),
+    );
+    published(&mut c, &main, None, "the caller's finding", has_rule);
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn a_module_outside_the_folder_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let folder = root.join("app");
+    let main_path = folder.join("main.bicep");
+    write(
+        &main_path,
+        &MAIN.replace("modules/site.bicep", "../shared/x.bicep"),
+    );
+    write(&root.join("shared/x.bicep"), SITE);
+    let main = uri(&main_path);
+    let mut c = start(&folder, capabilities(false));
+    let text = std::fs::read_to_string(&main_path).unwrap();
+    c.open(&main, "bicep", 1, &text);
+    let diags = published(&mut c, &main, Some(1), "the finding", has_rule);
+    let shared = uri(&root.join("shared/x.bicep"));
+    assert!(related_uris(&diags[0]).contains(&shared), "{diags:#?}");
+    // Closed, the caller is read from disk again and keeps its finding.
+    c.close(&main);
+    published(&mut c, &main, None, "the finding from disk", has_rule);
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn workspace_diagnostics_progress_and_code_actions() {
+    let (_dir, root) = project();
+    let main = uri(&root.join("main.bicep"));
+    let site = uri(&root.join("modules/site.bicep"));
+    let mut caps = capabilities(false);
+    caps["textDocument"]["diagnostic"] = json!({ "relatedInformation": true });
+    caps["window"] = json!({ "workDoneProgress": true });
+    let mut c = start(&root, caps);
+
+    // Indexing: the token is created, then begun and ended.
+    let create = c.wait_for("the progress token", |m| {
+        m["method"] == "window/workDoneProgress/create"
+    });
+    let token = create["params"]["token"].clone();
+    let progress = |kind: &'static str| {
+        let token = token.clone();
+        move |m: &Value| {
+            m["method"] == "$/progress"
+                && m["params"]["token"] == token
+                && m["params"]["value"]["kind"] == kind
+        }
+    };
+    let begin = c.wait_for("the progress begin", progress("begin"));
+    assert_eq!(begin["params"]["value"]["title"], "Indexing templates");
+    c.wait_for("the progress end", progress("end"));
+
+    let report = c
+        .request("workspace/diagnostic", json!({ "previousResultIds": [] }))
+        .expect("a report");
+    let items = report["items"].as_array().cloned().unwrap_or_default();
+    let of = |items: &[Value], uri: &str| items.iter().find(|i| i["uri"] == uri).cloned();
+    let main_report = of(&items, &main).expect("main.bicep is reported");
+    assert_eq!(main_report["kind"], "full");
+    let diags = main_report["items"].as_array().cloned().unwrap_or_default();
+    assert!(has_rule(&diags), "{diags:#?}");
+    assert!(related_uris(&diags[0]).contains(&site), "{diags:#?}");
+    assert!(of(&items, &site).is_none(), "{items:#?}");
+    // Asked again with what the client has: unchanged.
+    let again = c
+        .request(
+            "workspace/diagnostic",
+            json!({ "previousResultIds": [{ "uri": main, "value": main_report["resultId"] }] }),
+        )
+        .expect("a report");
+    let items = again["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(of(&items, &main).expect("main.bicep")["kind"], "unchanged");
+
+    // The caller opened: its pulled diagnostics and code actions are the workspace's.
+    let text = std::fs::read_to_string(root.join("main.bicep")).unwrap();
+    c.open(&main, "bicep", 1, &text);
+    let pulled = c
+        .request(
+            "textDocument/diagnostic",
+            json!({ "textDocument": { "uri": main } }),
+        )
+        .expect("a report");
+    let diags = pulled["items"].as_array().cloned().unwrap_or_default();
+    assert!(has_rule(&diags), "{pulled:#?}");
+    let actions = c.code_actions(&main, range_of(&diags[0]), None);
+    let disable = actions
+        .iter()
+        .find(|a| title(a) == format!("Disable {RULE} for this line"))
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    let (edits, _) = edits_for(&disable["edit"], &main);
+    assert_eq!(edits.len(), 1, "{disable:#?}");
+    // The fix of the caller's finding edits the caller: it sets the param in the call.
+    let fix = diags[0]["data"]["fix"].clone();
+    let quick = actions
+        .iter()
+        .find(|a| a["title"] == fix["title"] && a["kind"] == "quickfix")
+        .unwrap_or_else(|| panic!("{fix:#?} {actions:#?}"));
+    let (edits, _) = edits_for(&quick["edit"], &main);
+    assert!(!edits.is_empty(), "{quick:#?}");
+    let inserted: String = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        inserted.contains("clientCertMode: 'Required'"),
+        "{edits:#?}"
+    );
+
+    // The module fixed on disk: the caller's report is emptied.
+    std::fs::write(
+        root.join("modules/site.bicep"),
+        SITE.replace("'Optional'", "'Required'"),
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": site, "type": 2 }] }),
+    );
+    c.close(&main);
+    let id = main_report["resultId"].clone();
+    let deadline = std::time::Instant::now() + common::lsp::TIMEOUT;
+    loop {
+        let r = c
+            .request(
+                "workspace/diagnostic",
+                json!({ "previousResultIds": [{ "uri": main, "value": id }] }),
+            )
+            .expect("a report");
+        let items = r["items"].as_array().cloned().unwrap_or_default();
+        if let Some(m) = of(&items, &main)
+            && m["kind"] == "full"
+            && m["items"] == json!([])
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{r:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(c.shutdown().success());
+}
