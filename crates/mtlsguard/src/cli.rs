@@ -245,7 +245,6 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let mut run = || {
         // Across files: templates that call or are called are checked per call; the
         // others alone, as they are.
-        let t = std::time::Instant::now();
         let mut linked = workspace::build(&collected.jobs, &opts, &mut ws_warnings);
         let alone: Vec<&files::Job> = collected
             .jobs
@@ -256,13 +255,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
                     .is_none_or(|l| !l.linked.contains(&workspace::key(&j.path)))
             })
             .collect();
-        if std::env::var_os("MTLSGUARD_TIMING").is_some() {
-            eprintln!("workspace built in {:?}", t.elapsed());
-        }
         let mut reports = process::run(&alone, &opts);
-        if std::env::var_os("MTLSGUARD_TIMING").is_some() {
-            eprintln!("alone done at {:?} ({} files)", t.elapsed(), alone.len());
-        }
         if let Some(files) = &mut linked {
             let fallback = collected
                 .jobs

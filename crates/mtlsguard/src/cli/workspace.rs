@@ -173,13 +173,6 @@ pub fn build(jobs: &[Job], opts: &Options, warnings: &mut Vec<String>) -> Option
         add_all(&mut ws, texts);
     }
     let linked: HashSet<String> = by_key.keys().filter(|k| ws.has_links(k)).cloned().collect();
-    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
-        eprintln!(
-            "{} files in the workspace, {} linked",
-            ws.paths().count(),
-            linked.len()
-        );
-    }
     if linked.is_empty() {
         return None;
     }
@@ -261,23 +254,11 @@ pub fn reports(files: &Files, jobs: &[Job], opts: &Options, fallback: &Settings)
         .collect();
     let settings_of = |p: &str| by_key.get(p).cloned().unwrap_or_else(|| fallback.clone());
     let linked: Vec<String> = files.linked.iter().cloned().collect();
-    let t = std::time::Instant::now();
     let components = files.workspace.components(&linked);
-    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
-        eprintln!(
-            "components: {} in {:?}; sizes max {:?}",
-            components.len(),
-            t.elapsed(),
-            components.iter().map(Vec::len).max()
-        );
-    }
     let analyses: Vec<WorkspaceAnalysis> = components
         .par_iter()
         .map(|c| files.workspace.analyze_files(c, &settings_of))
         .collect();
-    if std::env::var_os("MTLSGUARD_TIMING").is_some() {
-        eprintln!("analyzed in {:?}", t.elapsed());
-    }
     let sources = Arc::new(files.sources.clone());
     let display = Arc::new(files.display.clone());
     let mut out = Vec::new();
