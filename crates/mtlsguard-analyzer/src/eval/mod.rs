@@ -426,7 +426,20 @@ fn read<'m>(base: Val<'m>, key: &Val<'m>, safe: bool) -> Val<'m> {
 
 /// A value chosen by `by` (a condition): computed, and through `by`'s definitions.
 fn computed_from<'m>(v: Val<'m>, by: &Val<'m>) -> Val<'m> {
-    Val { written: None, ..v }.also_via(&[by])
+    // The chooser's definitions first: the last one stays the definition the value
+    // itself comes from, which messages name (`clientCertMode is 'Optional' (param
+    // clientCertMode, ...)` for `cond ? clientCertMode : null`).
+    let mut via = by.via.to_vec();
+    for s in v.via.iter() {
+        if !via.contains(s) {
+            via.push(s.clone());
+        }
+    }
+    Val {
+        written: None,
+        via: Rc::new(via),
+        ..v
+    }
 }
 
 /// An unknown object spread into `obj`: any key it could set is unknown, and keys
