@@ -225,6 +225,8 @@ impl Workspace {
     /// Records that `path`, asked for by [`Self::wanted`], could not be read, and why:
     /// references to it stay unresolved and it is not asked for again.
     pub fn mark_absent(&mut self, path: &str, why: &str) {
+        // Where a parameters file's template is depends on which names are absent.
+        self.changed();
         self.absent.insert(resolve::normalize(path), why.to_owned());
     }
 
@@ -249,8 +251,15 @@ impl Workspace {
         call: &crate::model::Call,
     ) -> Option<Result<String, String>> {
         if call.kind == CallKind::ParametersFile {
+            // A template the workspace holds; else the first name it could have that
+            // is not known to be absent, for the I/O layer to read ([`Self::wanted`]).
             let found = resolve::template_for_parameters(&file.path, |p| {
                 self.files.get(p).is_some_and(|f| f.analyzed)
+            })
+            .or_else(|| {
+                resolve::template_for_parameters(&file.path, |p| {
+                    !self.files.contains_key(p) && !self.absent.contains_key(p)
+                })
             });
             return Some(found.ok_or_else(|| {
                 format!(
