@@ -96,23 +96,21 @@ pub(super) fn analyze(
     let links = files
         .iter()
         .map(|f| {
-            all_links
-                .targets
-                .get(&f.path)
-                .into_iter()
-                .flatten()
-                .map(|t| match t.clone() {
+            let targets = all_links.targets.get(&f.path);
+            f.model
+                .calls
+                .iter()
+                .zip(targets.into_iter().flatten())
+                .map(|(call, t)| match t.clone() {
                     None => Link::Nothing,
                     Some(Err(e)) => Link::Unresolved(e),
                     Some(Ok(p)) => match index.get(p.as_str()) {
                         Some(&k) if docs[k].is_some() => Link::To(k),
-                        Some(_) => {
-                            Link::Unresolved(format!("{p} is not a template that can be read"))
-                        }
-                        None => Link::Unresolved(match ws.absent.get(&p) {
-                            Some(why) => format!("{p}: {why}"),
-                            None => format!("{p} is not in the workspace"),
-                        }),
+                        Some(_) => Link::Unresolved(format!(
+                            "{} is not a template that can be read",
+                            written(call, &p)
+                        )),
+                        None => Link::Unresolved(unread(ws, call, &p)),
                     },
                 })
                 .collect()
@@ -347,6 +345,33 @@ impl<'w, 'd> Walk<'w, 'd> {
         }
         self.modules.insert(j, out.clone());
         out
+    }
+}
+
+/// A reference as its file writes it (a parameters file writes none: its template's
+/// name).
+fn written(call: &Call, path: &str) -> String {
+    match &call.target {
+        Some(t) => format!("'{}'", crate::text::sanitize(t)),
+        None => super::file_name(path).to_owned(),
+    }
+}
+
+/// Why the template at `path`, which `call` names, is not there: as the I/O layer
+/// said, with where it was looked for when that is not what the call writes (a module
+/// cache path).
+fn unread(ws: &Workspace, call: &Call, path: &str) -> String {
+    let why = ws
+        .absent
+        .get(path)
+        .map_or("not in the workspace", String::as_str);
+    let cached = path.starts_with(&ws.cache_root);
+    match (cached, call.target.as_deref()) {
+        (true, Some(_)) => format!(
+            "{}: {why} in the Bicep module cache ({path}); nothing is downloaded: run `bicep restore` to fill it",
+            written(call, path)
+        ),
+        _ => format!("{}: {why}", written(call, path)),
     }
 }
 

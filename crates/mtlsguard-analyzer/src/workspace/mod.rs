@@ -295,23 +295,31 @@ impl Workspace {
         engine::connected(self, &resolve::normalize(path))
     }
 
-    /// True when `path` calls another file or is called by one (else its findings are
-    /// those of analyzing it alone).
+    /// True when `path` calls another file or is called by one, or names a template
+    /// that cannot be read (else its findings are those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
         let path = resolve::normalize(path);
-        self.links()
-            .neighbors
-            .get(&path)
-            .is_some_and(|n| n.iter().any(|p| *p != path))
+        let links = self.links();
+        // A reference that cannot be followed links the file too: it is reported
+        // (`unresolved-reference`), and a later file may resolve it.
+        // A module calling itself is linked too: the cycle is reported.
+        links.neighbors.get(&path).is_some_and(|n| !n.is_empty())
+            || links.targets.get(&path).is_some_and(|t| {
+                t.iter()
+                    .flatten()
+                    .any(|to| to.as_ref().map_or(true, |p| !self.files.contains_key(p)))
+            })
     }
 
     /// Every file for which [`Self::has_links`] is true.
     pub fn linked(&self) -> BTreeSet<String> {
-        self.links()
+        let links = self.links();
+        links
             .neighbors
-            .iter()
-            .filter(|(p, n)| n.iter().any(|q| q != *p))
-            .map(|(p, _)| p.clone())
+            .keys()
+            .chain(links.targets.keys())
+            .filter(|p| self.has_links(p))
+            .cloned()
             .collect()
     }
 
