@@ -174,7 +174,7 @@ fn json_file(input: &mut Input, params_file: bool) -> String {
             1 | 2 => {
                 let target = input.pick(TARGETS);
                 let (a, b) = (v(input.pick(VALUES)), v(input.pick(VALUES)));
-                let copy = if input.byte() % 2 == 0 {
+                let copy = if input.byte().is_multiple_of(2) {
                     String::new()
                 } else {
                     format!("      \"copy\": {{ \"name\": \"c\", \"count\": {} }},\n", input.count())
@@ -249,7 +249,7 @@ fuzz_target!(|data: &[u8]| {
         ws.set_file(path, text);
     }
     if input.byte() % 2 == 1 {
-        let dir = if input.byte() % 2 == 0 { "/w" } else { "/w/m" };
+        let dir = if input.byte().is_multiple_of(2) { "/w" } else { "/w/m" };
         let _ = ws.set_bicepconfig(dir, &bicepconfig(&mut input));
     }
     // As the I/O layer does: whatever is still wanted cannot be read, and is not wanted
