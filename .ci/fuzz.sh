@@ -12,7 +12,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 ./seed.sh 200
 cargo fuzz build -O
 mkdir -p logs
-for target in analyze_bytes mutate_templates incremental_edits fixes evaluate; do
+for target in analyze_bytes mutate_templates incremental_edits fixes evaluate workspace; do
   echo "::: fuzz $target for ${seconds}s"
   set +e
   cargo fuzz run -O "$target" "corpus/$target" -- \

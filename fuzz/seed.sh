@@ -24,7 +24,7 @@ else
   echo "seed.sh: $shared not found; seeding from fixtures and examples only" >&2
 fi
 
-for target in analyze_bytes mutate_templates incremental_edits fixes evaluate; do
+for target in analyze_bytes mutate_templates incremental_edits fixes evaluate workspace; do
   mkdir -p "$here/corpus/$target"
 done
 n=0
@@ -62,4 +62,15 @@ length(concat(b, b)) > 2 && toLower('A') == 'a' || int('1') % 2 != 0
 json('{"a": [true, null, 1]}').a[0]
 if(equals(parameters('x'), 'a'), createObject('k', variables('a')), createArray())
 EXPRS
-echo "seed.sh: $n seed files per target in $here/corpus/, $i expressions for evaluate"
+# workspace: the input is a program (see its target), so a few programs do: two files
+# calling each other, a loop, a registry module, a parameters file, a config.
+w=0
+for prog in '\x02\x00\x02\x00\x01\x00\x00\x01\x02\x05\x00\x00' \
+  '\x01\x00\x03\x01\x00\x05\x02\x07\x00\x00' \
+  '\x03\x00\x02\x00\x08\x00\x00\x05\x01\x01\x00\x01\x00\x07' \
+  '\x02\x03\x02\x01\x06\x00\x00\x04\x00' \
+  '\x02\x00\x01\x00\x0a\x00\x00\x02\x01\x08\x00\x00\x01\x00\x00'; do
+  printf "$prog" > "$here/corpus/workspace/prog$w"
+  w=$((w + 1))
+done
+echo "seed.sh: $n seed files per target in $here/corpus/, $i expressions for evaluate, $w programs for workspace"

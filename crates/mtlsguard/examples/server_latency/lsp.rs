@@ -91,6 +91,12 @@ pub struct Server {
 
 impl Server {
     pub fn spawn() -> Server {
+        Server::spawn_in(None)
+    }
+
+    /// A server whose workspace folder is `folder` (indexed at `initialized`), for a
+    /// client that shows work-done progress, so that the server says when indexing ends.
+    pub fn spawn_in(folder: Option<&Path>) -> Server {
         let mut child = Command::new(mtlsguard_bin())
             .args(["server", "--stdio"])
             .stdin(Stdio::piped())
@@ -115,20 +121,24 @@ impl Server {
             incoming: rx,
             next_id: 1,
         };
-        let id = server.request(
-            "initialize",
-            json!({
-                "processId": std::process::id(),
-                "rootUri": null,
-                "capabilities": {
-                    "general": { "positionEncodings": ["utf-16"] },
-                    "textDocument": {
-                        "synchronization": { "dynamicRegistration": false },
-                        "publishDiagnostics": { "versionSupport": true, "relatedInformation": true }
-                    }
+        let mut params = json!({
+            "processId": std::process::id(),
+            "rootUri": null,
+            "capabilities": {
+                "general": { "positionEncodings": ["utf-16"] },
+                "textDocument": {
+                    "synchronization": { "dynamicRegistration": false },
+                    "publishDiagnostics": { "versionSupport": true, "relatedInformation": true }
                 }
-            }),
-        );
+            }
+        });
+        if let Some(folder) = folder {
+            let uri = file_uri(folder);
+            params["rootUri"] = json!(uri);
+            params["workspaceFolders"] = json!([{ "uri": uri, "name": "bench" }]);
+            params["capabilities"]["window"] = json!({ "workDoneProgress": true });
+        }
+        let id = server.request("initialize", params);
         server.wait(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none());
         server.notify("initialized", json!({}));
         server
@@ -166,23 +176,27 @@ impl Server {
                 }
                 Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
             };
-            if let (Some(id), Some(method)) = (msg.get("id"), msg.get("method")) {
-                // workspace/configuration: no settings (defaults); anything else: null.
-                let result = match method.as_str() {
-                    Some("workspace/configuration") => {
-                        let n = msg["params"]["items"].as_array().map_or(0, Vec::len);
-                        Value::Array(vec![Value::Null; n])
-                    }
-                    _ => Value::Null,
-                };
-                let id = id.clone();
-                self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+            if msg.get("id").is_some() && msg.get("method").is_some() {
+                self.answer(&msg);
                 continue;
             }
             if want(&msg) {
                 return at;
             }
         }
+    }
+
+    /// Answers a request of the server: workspace/configuration with no settings
+    /// (defaults), anything else with null.
+    fn answer(&mut self, msg: &Value) {
+        let result = match msg["method"].as_str() {
+            Some("workspace/configuration") => {
+                let n = msg["params"]["items"].as_array().map_or(0, Vec::len);
+                Value::Array(vec![Value::Null; n])
+            }
+            _ => Value::Null,
+        };
+        self.send(&json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result }));
     }
 
     /// Waits for the diagnostics of `uri` at `version`; returns when and how many.
@@ -199,6 +213,20 @@ impl Server {
             hit
         });
         (at, count)
+    }
+
+    /// Takes every message until none has come for `gap` (answering the server's
+    /// requests); returns the `publishDiagnostics` among them, with when each came.
+    pub fn quiet(&mut self, gap: Duration) -> Vec<(Instant, Value)> {
+        let mut got = Vec::new();
+        while let Ok((at, msg)) = self.incoming.recv_timeout(gap) {
+            if msg.get("id").is_some() && msg.get("method").is_some() {
+                self.answer(&msg);
+            } else if msg["method"] == "textDocument/publishDiagnostics" {
+                got.push((at, msg));
+            }
+        }
+        got
     }
 
     pub fn status(&self, key: &str) -> u64 {
@@ -243,7 +271,7 @@ pub struct Doc {
 
 impl Doc {
     pub fn open(server: &mut Server, path: &Path, text: &str) -> Doc {
-        let uri = format!("file://{}", path.display()).replace(' ', "%20");
+        let uri = file_uri(path);
         let language = if path.extension().is_some_and(|e| e == "bicep") {
             "bicep"
         } else {
@@ -296,4 +324,10 @@ impl Doc {
         );
         self.version
     }
+}
+
+/// The `file:` URI of `path`, as the benchmark's paths need (spaces are the only
+/// character in them that must be escaped).
+pub fn file_uri(path: &Path) -> String {
+    format!("file://{}", path.display()).replace(' ', "%20")
 }

@@ -1,7 +1,7 @@
 //! Server latency benchmark (BENCHMARKS.md), standard LSP messages only:
 //!
 //! ```sh
-//! cargo run --release -p mtlsguard --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [CORPUS]
+//! cargo run --release -p mtlsguard --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [--callers | --skip-callers] [CORPUS]
 //! ```
 //!
 //! Spawns `mtlsguard server --stdio` (the binary of this example's profile, built first
@@ -30,11 +30,23 @@
 //! no line to type after and is skipped), whose single-character figures above stay as
 //! they were. `--typing-property` runs only this pattern, `--skip-property` leaves it out.
 //!
+//! Then the callers pattern (`callers.rs`): `avm/res/web/site/main.bicep` opened in a
+//! workspace whose folder is a temporary copy of its module folder, so that the server
+//! indexes the `tests/e2e/*/main.test.bicep` that call it and every keystroke in it goes
+//! through a pass across files (debounced). After indexing ends (`$/progress` end; the
+//! client advertises `window.workDoneProgress`) it runs the property pattern in
+//! main.bicep (324 keystrokes, timed to main.bicep's diagnostics), then flips the
+//! default of its `clientCertMode` param between 'Optional' and 'Required' 40 times,
+//! timing main.bicep's diagnostics and the last caller's republished ones (callers'
+//! diagnostics are sent only when they change, which typing a property rarely does).
+//! `--callers` runs only this pattern, `--skip-callers` leaves it out.
+//!
 //! Each section prints the load average (`/proc/loadavg`) at its start and end: the figures
 //! mean little on a busy machine.
 //!
 //! CORPUS defaults to `../shared/corpus` beside the repository (or `MTLSGUARD_CORPUS`).
 
+mod callers;
 mod lsp;
 mod patterns;
 mod report;
@@ -59,7 +71,7 @@ const FRAME: Duration = Duration::from_millis(16);
 
 /// Stops the benchmark before anything is measured: a partial corpus would give figures
 /// that look valid but compare with nothing.
-fn fail(msg: &str) -> ! {
+pub fn fail(msg: &str) -> ! {
     eprintln!("error: {msg}");
     std::process::exit(2)
 }
@@ -145,6 +157,7 @@ fn main() {
     let mut alone = true;
     let mut chars = true;
     let mut property = true;
+    let mut callers = true;
     let mut corpus = std::env::var_os("MTLSGUARD_CORPUS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
         PathBuf::from,
@@ -157,13 +170,18 @@ fn main() {
             "--skip-alone" => alone = false,
             "--typing-property" => chars = false,
             "--skip-property" => property = false,
+            "--callers" => {
+                chars = false;
+                property = false;
+            }
+            "--skip-callers" => callers = false,
             // A mistyped flag would otherwise be taken for the corpus.
             s if s.starts_with("--") => fail(&format!("unknown option {s}")),
             _ => corpus = PathBuf::from(a),
         }
     }
-    if !chars && !property {
-        fail("--typing-property and --skip-property leave nothing to measure");
+    if !chars && !property && !callers {
+        fail("the options given leave nothing to measure");
     }
     let started = Instant::now();
     println!(
@@ -182,6 +200,7 @@ fn main() {
     // at once rather than after minutes, with figures for only part of the set.
     let large: Vec<(PathBuf, String)> = [LARGE_JSON, LARGE_BICEP]
         .iter()
+        .filter(|_| chars || property)
         .map(|rel| {
             let p = corpus.join(rel);
             let text = std::fs::read_to_string(&p)
@@ -189,6 +208,9 @@ fn main() {
             (p, text)
         })
         .collect();
+    if callers && !corpus.join(callers::SITE).join("main.bicep").is_file() {
+        fail(&format!("{} is missing from the corpus", callers::SITE));
+    }
     let avm = if property {
         avm_largest(&corpus)
     } else {
@@ -316,6 +338,9 @@ fn main() {
         );
         property_rows(&large, &corpus);
         println!("load average at end of section: {}", load());
+    }
+    if callers {
+        callers::run(&corpus);
     }
     println!(
         "\nload average at end: {}; run time {:.0} s",

@@ -10,11 +10,11 @@ use crate::report::{Stats, ms};
 /// Lines typed after, per file: 6 × 54 keystrokes = 324, enough for a p99 that is not
 /// just the single worst sample.
 const POSITIONS: usize = 6;
-const PROPERTY_BICEP: &str = "clientCertMode: 'Required'";
+pub const PROPERTY_BICEP: &str = "clientCertMode: 'Required'";
 const PROPERTY_JSON: &str = r#""clientCertMode": "Required","#;
 
 /// A line the property pattern types a new line after.
-struct Slot {
+pub struct Slot {
     line: usize,
     /// UTF-16 length of the line without its line break: where Enter is pressed.
     end: usize,
@@ -63,7 +63,7 @@ fn balanced(value: &str) -> bool {
 /// Bicep, by the object's `}`. A decorator as the next line is refused, since the new line
 /// would take it over. In Bicep, members of `resource` and `module` bodies are preferred:
 /// that is where people add properties. Empty if the file has no such line.
-fn property_slots(text: &str, bicep: bool) -> Vec<Slot> {
+pub fn property_slots(text: &str, bicep: bool) -> Vec<Slot> {
     let lines: Vec<&str> = text.split('\n').collect();
     let indent = |l: &str| l.len() - l.trim_start().len();
     let mut in_multiline = false;
@@ -142,7 +142,7 @@ pub fn type_into(server: &mut Server, docs: &mut [Doc], edits: usize) -> Stats {
 /// the lines again, each its own `didChange`. Returns the latencies and how many times the
 /// restored text did not get back `baseline` diagnostics: the text is the original again,
 /// so a different count means the edits or the server's incremental state went wrong.
-fn type_properties(
+pub fn type_properties(
     server: &mut Server,
     doc: &mut Doc,
     slots: &[Slot],

@@ -34,8 +34,10 @@ use crate::config;
 
 pub use disk::start_indexing;
 
-/// How long a pass waits for more changes before it runs: keystrokes come in bursts,
-/// and each pass re-lowers the changed document.
+/// How long a pass for changes from disk, settings or open/close waits for more of them
+/// before it runs (they come in bursts). A keystroke's pass does not wait: the document's
+/// own diagnostics come from it. Keystrokes that come while a pass runs wait for it and
+/// then go in one pass together, so fast typing still means one pass at a time.
 const DEBOUNCE: Duration = Duration::from_millis(60);
 
 /// The workspace state of the session.
@@ -50,6 +52,8 @@ pub struct Shared {
     gens: DashMap<String, u64>,
     next_gen: AtomicU64,
     pending: Mutex<Pending>,
+    /// Held by the pass that runs (push mode): one at a time.
+    running: tokio::sync::Mutex<()>,
     folders: Mutex<Vec<PathBuf>>,
     /// Open documents by workspace path, with the URI the client uses for each.
     open_paths: DashMap<String, Uri>,
@@ -104,6 +108,7 @@ impl Shared {
             gens: DashMap::new(),
             next_gen: AtomicU64::new(1),
             pending: Mutex::default(),
+            running: tokio::sync::Mutex::const_new(()),
             folders: Mutex::default(),
             open_paths: DashMap::new(),
             synced: DashMap::new(),
@@ -222,7 +227,7 @@ pub fn touched(session: &Arc<Session>, uri: &Uri, how: Touch) {
         }
         Touch::Changed => {}
     }
-    queue(session, |p| {
+    queue(session, how == Touch::Changed, |p| {
         p.paths.insert(path);
     });
 }
@@ -248,7 +253,7 @@ pub fn watched(session: &Arc<Session>, changes: &[FileEvent]) {
     if paths.is_empty() && configs.is_empty() {
         return;
     }
-    queue(session, |p| {
+    queue(session, false, |p| {
         p.paths.extend(paths);
         let config_changed = !configs.is_empty();
         p.configs.extend(configs);
@@ -259,11 +264,12 @@ pub fn watched(session: &Arc<Session>, changes: &[FileEvent]) {
 
 /// Re-checks every linked file (settings changed).
 pub fn queue_full(session: &Arc<Session>) {
-    queue(session, |p| p.full = true);
+    queue(session, false, |p| p.full = true);
 }
 
-/// Adds work for the next pass, starting one unless one waits.
-fn queue(session: &Arc<Session>, add: impl FnOnce(&mut Pending)) {
+/// Adds work for the next pass, starting one unless one waits; `now`: without the
+/// debounce (a keystroke).
+fn queue(session: &Arc<Session>, now: bool, add: impl FnOnce(&mut Pending)) {
     let start = {
         let mut p = session
             .workspace
@@ -276,7 +282,12 @@ fn queue(session: &Arc<Session>, add: impl FnOnce(&mut Pending)) {
     if start {
         let session = session.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
+            if !now {
+                tokio::time::sleep(DEBOUNCE).await;
+            }
+            // Taken before the pending changes: those made while another pass runs go
+            // into this one.
+            let _running = session.workspace.running.lock().await;
             let input = {
                 let mut p = session
                     .workspace
