@@ -20,7 +20,7 @@ use crate::config::ConfigCache;
 use super::capabilities::Caps;
 use super::documents::{Doc, Snapshot};
 use super::settings::{ClientSettings, Effective};
-use super::workspace;
+use super::workspace::Shared;
 
 pub struct Session {
     pub client: Client,
@@ -46,7 +46,7 @@ pub struct Session {
     /// Signalled at `exit` and at the end of stdin.
     pub exiting: tokio::sync::Notify,
     /// The files of the workspace folders, for analysis across files.
-    pub workspace: workspace::Shared,
+    pub workspace: Shared,
 }
 
 /// The diagnostics last published for each URI, with the version they were for.
@@ -83,7 +83,7 @@ impl Session {
             configs: Mutex::new(ConfigCache::new()),
             config_errors: Mutex::new(HashSet::new()),
             exiting: tokio::sync::Notify::new(),
-            workspace: workspace::Shared::new(),
+            workspace: Shared::new(),
         }
     }
 

@@ -16,16 +16,12 @@ mod disk;
 mod open;
 mod pass;
 pub mod report;
+mod state;
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use dashmap::DashMap;
-use mtlsguard_analyzer::{Finding, Workspace};
-use ropey::Rope;
 use tower_lsp_server::ls_types::{FileEvent, InitializeParams, Uri};
 
 use super::documents::Snapshot;
@@ -33,151 +29,14 @@ use super::session::Session;
 use crate::config;
 
 pub use disk::start_indexing;
+use state::{Index, Pending, key};
+pub use state::{Linked, Shared, path_of};
 
 /// How long a pass for changes from disk, settings or open/close waits for more of them
 /// before it runs (they come in bursts). A keystroke's pass does not wait: the document's
 /// own diagnostics come from it. Keystrokes that come while a pass runs wait for it and
 /// then go in one pass together, so fast typing still means one pass at a time.
 const DEBOUNCE: Duration = Duration::from_millis(60);
-
-/// The workspace state of the session.
-pub struct Shared {
-    index: Mutex<Index>,
-    /// Every file with links, as of the last pass: what the fast path asks, without
-    /// waiting for the workspace.
-    linked: RwLock<Arc<BTreeSet<String>>>,
-    /// Each path's generation, bumped (from `next_gen`) whenever the workspace's text of
-    /// it changes or it goes: a result is current while the generations it was computed
-    /// from are.
-    gens: DashMap<String, u64>,
-    next_gen: AtomicU64,
-    pending: Mutex<Pending>,
-    /// Held by the pass that runs (push mode): one at a time.
-    running: tokio::sync::Mutex<()>,
-    folders: Mutex<Vec<PathBuf>>,
-    /// Open documents by workspace path, with the URI the client uses for each.
-    open_paths: DashMap<String, Uri>,
-    /// Open documents whose text the workspace holds, with the `seq` of that text
-    /// (written with the workspace's lock held; read without it).
-    synced: DashMap<String, u64>,
-    /// The last pass's findings of each file it analyzed, while current.
-    cache: Mutex<HashMap<String, Linked>>,
-    /// What `workspace/diagnostic` computed last.
-    reports: Mutex<Option<report::Reports>>,
-}
-
-/// The workspace and what the server needs to keep it in step.
-struct Index {
-    ws: Workspace,
-    /// Files read because they are referenced (bounded: [`disk::MAX_REFERENCED`]).
-    referenced: usize,
-    /// Folders whose `bicepconfig.json` the workspace has.
-    configs: BTreeSet<String>,
-}
-
-/// What the next pass has to look at.
-#[derive(Default)]
-struct Pending {
-    paths: BTreeSet<String>,
-    /// Folders whose `bicepconfig.json` changed.
-    configs: BTreeSet<String>,
-    /// Everything linked (settings or a `bicepconfig.json` changed, indexing ended).
-    full: bool,
-    /// A pass task waits to take this.
-    scheduled: bool,
-}
-
-/// The findings of a file from a pass, with what they were computed from.
-#[derive(Clone)]
-pub struct Linked {
-    pub findings: Arc<Vec<Finding>>,
-    /// The texts of the files analyzed with it (for related locations in them).
-    pub ropes: Arc<HashMap<String, Rope>>,
-    stamp: pass::Stamp,
-}
-
-impl Shared {
-    pub fn new() -> Shared {
-        Shared {
-            index: Mutex::new(Index {
-                ws: Workspace::new(&default_cache_root()),
-                referenced: 0,
-                configs: BTreeSet::new(),
-            }),
-            linked: RwLock::default(),
-            gens: DashMap::new(),
-            next_gen: AtomicU64::new(1),
-            pending: Mutex::default(),
-            running: tokio::sync::Mutex::const_new(()),
-            folders: Mutex::default(),
-            open_paths: DashMap::new(),
-            synced: DashMap::new(),
-            cache: Mutex::default(),
-            reports: Mutex::default(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Index> {
-        self.index.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn linked(&self) -> Arc<BTreeSet<String>> {
-        self.linked
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn set_linked(&self, linked: Arc<BTreeSet<String>>) {
-        *self.linked.write().unwrap_or_else(|e| e.into_inner()) = linked;
-    }
-
-    /// Records that the workspace's text of `path` changed (called with the index held).
-    fn bump(&self, path: &str) {
-        let g = self.next_gen.fetch_add(1, Ordering::SeqCst);
-        self.gens.insert(path.to_owned(), g);
-    }
-
-    fn gen_of(&self, path: &str) -> u64 {
-        self.gens.get(path).map_or(0, |g| *g)
-    }
-
-    /// The URI of a workspace path: the one the client opened it with, if open.
-    pub fn uri_of(&self, path: &str) -> Option<Uri> {
-        match self.open_paths.get(path) {
-            Some(uri) => Some(uri.clone()),
-            None => Uri::from_file_path(path),
-        }
-    }
-}
-
-impl Default for Shared {
-    fn default() -> Shared {
-        Shared::new()
-    }
-}
-
-/// The Bicep module cache: `~/.bicep` (a `bicepconfig.json` may move it).
-fn default_cache_root() -> String {
-    let home = std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    key(&home.join(".bicep"))
-}
-
-/// A path as the workspace names it: absolute, '/'-separated (as the CLI names it).
-fn key(path: &Path) -> String {
-    config::absolute(path).to_string_lossy().replace('\\', "/")
-}
-
-/// The workspace path of a `file:` URI.
-pub fn path_of(uri: &Uri) -> Option<String> {
-    if uri.scheme().as_str() != "file" {
-        return None;
-    }
-    Some(key(&uri.to_file_path()?))
-}
 
 /// Remembers the workspace folders of `initialize` (indexed at `initialized`).
 pub fn set_folders(session: &Session, params: &InitializeParams) {

@@ -13,6 +13,7 @@ use mtlsguard_analyzer::Finding;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
+use super::state::Stamp;
 use super::{Linked, disk, open};
 use crate::server::analysis;
 use crate::server::convert::{self, DiagnosticCaps, Target};
@@ -28,15 +29,6 @@ pub(super) struct Input {
     /// Analyze (push mode, or a request waiting for the findings); else only bring the
     /// workspace up to date.
     pub analyze: bool,
-}
-
-/// What a result was computed from; it is current while all of it is unchanged.
-#[derive(Clone)]
-pub(super) struct Stamp {
-    sgen: u64,
-    gens: Arc<Vec<(String, u64)>>,
-    /// Open documents among the files, with the `seq` of the text analyzed.
-    seqs: Arc<Vec<(Uri, u64)>>,
 }
 
 impl Stamp {

@@ -9,30 +9,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use ropey::Rope;
-use tower_lsp_server::ls_types::{Diagnostic, MessageType, Uri};
+use tower_lsp_server::ls_types::{Diagnostic, MessageType};
 
+pub use super::state::{FileReport, Reports};
 use crate::server::analysis;
 use crate::server::convert::{self, DiagnosticCaps, Target};
 use crate::server::guard::guarded;
 use crate::server::session::Session;
 use crate::server::settings::Effective;
-
-/// One file's report.
-pub struct FileReport {
-    pub uri: Uri,
-    /// Of an open document: the version analyzed.
-    pub version: Option<i32>,
-    pub items: Vec<Diagnostic>,
-    pub result_id: String,
-}
-
-/// The reports of one state of the workspace.
-pub struct Reports {
-    /// The generation counter then: any change since moves it.
-    generation: u64,
-    sgen: u64,
-    files: Arc<Vec<FileReport>>,
-}
 
 /// The result id of a report: its content's hash, so a file whose diagnostics did not
 /// change is "unchanged" whatever else changed in the workspace.
