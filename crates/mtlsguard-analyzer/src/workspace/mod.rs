@@ -233,9 +233,28 @@ impl Workspace {
     pub fn wanted(&self) -> Vec<String> {
         let links = self.links();
         let mut out = BTreeSet::new();
-        for path in links.targets.values().flatten().flatten().flatten() {
+        let mut want = |path: &String| {
             if !self.files.contains_key(path) && !self.absent.contains_key(path) {
                 out.insert(path.clone());
+            }
+        };
+        for path in links.targets.values().flatten().flatten().flatten() {
+            want(path);
+        }
+        // A parameters file names no path: its template is found by name among the files
+        // held, so the I/O layer must be asked for each name it may have (a template
+        // that is not itself checked, or calls nothing, is otherwise never read).
+        for file in self.files.values() {
+            let unresolved =
+                links.targets.get(&file.path).is_some_and(|t| {
+                    file.model.calls.iter().zip(t).any(|(c, t)| {
+                        c.kind == CallKind::ParametersFile && matches!(t, Some(Err(_)))
+                    })
+                });
+            if unresolved {
+                resolve::parameters_candidates(&file.path)
+                    .iter()
+                    .for_each(&mut want);
             }
         }
         out.into_iter().collect()

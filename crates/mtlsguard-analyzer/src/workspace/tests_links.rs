@@ -45,3 +45,25 @@ fn texts_are_held() {
     assert_eq!(ws.text("/w/mod.bicep"), None);
     assert!(!ws.linked().contains("/w/main.bicep"));
 }
+
+/// A parameters file held without its template: the template is asked for by every name
+/// it may have, so a caller that only reads what is wanted still finds it.
+#[test]
+fn a_parameters_file_asks_for_its_template() {
+    let params = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "parameters": { "p": { "value": "x" } }
+}"#;
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": { "p": { "type": "string" } },
+  "resources": []
+}"#;
+    let mut ws = Workspace::new("/cache");
+    ws.set_file("/w/azuredeploy.parameters.json", params.to_owned());
+    assert_eq!(ws.wanted(), ["/w/azuredeploy.json", "/w/azuredeploy.jsonc"]);
+    ws.set_file("/w/azuredeploy.json", template.to_owned());
+    ws.mark_absent("/w/azuredeploy.jsonc", "file not found");
+    assert!(ws.wanted().is_empty());
+    assert!(ws.has_links("/w/azuredeploy.parameters.json"));
+}
