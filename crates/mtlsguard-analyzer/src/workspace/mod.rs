@@ -55,6 +55,10 @@ pub(crate) struct Links {
     /// Per file, per call: see [`Workspace::target_path`].
     pub targets: HashMap<String, Vec<Option<Result<String, String>>>>,
     pub neighbors: HashMap<String, Vec<String>>,
+    /// Files with a call that leads to no file held or to themselves (a missing module, a
+    /// registry module not in the cache, a self-call): analyzed alone, such a call would
+    /// say nothing, while the spec wants it reported as unresolved.
+    pub dangling: BTreeSet<String>,
 }
 
 /// What analyzing a workspace gives for each of its files.
@@ -93,6 +97,19 @@ impl Workspace {
                 .iter()
                 .map(|c| self.target_path(file, c))
                 .collect();
+            // A parameters file without its template stays quiet: it often belongs to a
+            // Bicep template (`main.parameters.json` beside `main.bicep`), not read here.
+            let dangling = file.model.calls.iter().zip(&targets).any(|(c, t)| {
+                c.kind != CallKind::ParametersFile
+                    && match t {
+                        Some(Ok(to)) => *to == file.path || !self.files.contains_key(to),
+                        Some(Err(_)) => true,
+                        None => false,
+                    }
+            });
+            if dangling {
+                links.dangling.insert(file.path.clone());
+            }
             for to in targets.iter().flatten().flatten() {
                 if self.files.contains_key(to) {
                     links
@@ -305,24 +322,30 @@ impl Workspace {
         engine::connected(self, &resolve::normalize(path))
     }
 
-    /// True when `path` calls another file or is called by one (else its findings are
-    /// those of analyzing it alone).
+    /// True when `path` calls another file or is called by one, or has a call that cannot
+    /// be followed (else its findings are those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
         let path = resolve::normalize(path);
-        self.links()
-            .neighbors
-            .get(&path)
-            .is_some_and(|n| n.iter().any(|p| *p != path))
+        let links = self.links();
+        links.dangling.contains(&path)
+            || links
+                .neighbors
+                .get(&path)
+                .is_some_and(|n| n.iter().any(|p| *p != path))
     }
 
     /// Every file for which [`Self::has_links`] is true.
     pub fn linked(&self) -> BTreeSet<String> {
-        self.links()
-            .neighbors
-            .iter()
-            .filter(|(p, n)| n.iter().any(|q| q != *p))
-            .map(|(p, _)| p.clone())
-            .collect()
+        let links = self.links();
+        let mut out = links.dangling.clone();
+        out.extend(
+            links
+                .neighbors
+                .iter()
+                .filter(|(p, n)| n.iter().any(|q| q != *p))
+                .map(|(p, _)| p.clone()),
+        );
+        out
     }
 
     /// [`Self::connected`] of each of `paths`, together.
