@@ -71,6 +71,10 @@ pub struct WorkspaceAnalysis {
 }
 
 impl Workspace {
+    /// Calls followed inside one another at most: a file further below every file
+    /// checked than this is never reached, so it need not be read.
+    pub const MAX_CHAIN: usize = engine::MAX_CHAIN;
+
     /// An empty workspace whose registry modules are read below `cache_root` (the
     /// caller expands `~/.bicep`).
     pub fn new(cache_root: &str) -> Workspace {
