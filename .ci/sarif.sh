@@ -97,3 +97,39 @@ for arg in "../samples" "$work/tree/samples"; do
   fi
   echo "sarif.sh: 'check $arg' from another folder validates with no errors, warnings or notes"
 done
+
+# Across files: a finding in the caller whose related locations lie in the module it
+# calls, one in a folder beside the one checked (relatedLocations of another artifact).
+mkdir -p "$work/cross/app" "$work/cross/shared" "$work/cross/home"
+cat > "$work/cross/shared/site.bicep" <<'BICEP'
+param publicNetworkAccess string = 'Enabled'
+param clientCertMode string = 'Optional'
+
+resource app 'Microsoft.Web/sites@2022-03-01' = {
+  name: 'app'
+  properties: {
+    publicNetworkAccess: publicNetworkAccess
+    clientCertEnabled: true
+    clientCertMode: clientCertMode
+  }
+}
+BICEP
+cat > "$work/cross/app/main.bicep" <<'BICEP'
+module site '../shared/site.bicep' = {
+  name: 'site'
+  params: {
+    publicNetworkAccess: 'Disabled'
+  }
+}
+BICEP
+out="$work/cross.sarif"
+# Its own HOME: the module cache of whoever runs this is not read.
+(cd "$work/cross" && HOME="$work/cross/home" "$bin" check app --output-format sarif > "$out") || [[ $? -le 1 ]]
+grep -q '"relatedLocations"' "$out" || { echo "sarif.sh: FAILED: no related locations across files" >&2; exit 1; }
+"$tool_dir/node_modules/.bin/sarif-multitool" validate "$out" > "$log" 2>&1 || { cat "$log"; exit 1; }
+if grep -qE ': (error|warning|note) [A-Z]+[0-9]+' "$log"; then
+  cat "$log"
+  echo "sarif.sh: FAILED: SARIF across files gives output the validator comments on" >&2
+  exit 1
+fi
+echo "sarif.sh: 'check app' calling a module in a sibling folder validates with no errors, warnings or notes"

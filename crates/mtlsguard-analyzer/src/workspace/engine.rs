@@ -103,6 +103,11 @@ pub(super) fn analyze(
                 .zip(targets.into_iter().flatten())
                 .map(|(call, t)| match t.clone() {
                     None => Link::Nothing,
+                    // A parameters file without a template of its name is quiet: it
+                    // often goes with a Bicep template, which no name says.
+                    Some(Err(_)) if call.kind == crate::model::CallKind::ParametersFile => {
+                        Link::Nothing
+                    }
                     Some(Err(e)) => Link::Unresolved(e),
                     Some(Ok(p)) => match index.get(p.as_str()) {
                         Some(&k) if docs[k].is_some() => Link::To(k),

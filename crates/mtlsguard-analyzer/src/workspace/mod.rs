@@ -55,6 +55,10 @@ pub(crate) struct Links {
     /// Per file, per call: see [`Workspace::target_path`].
     pub targets: HashMap<String, Vec<Option<Result<String, String>>>>,
     pub neighbors: HashMap<String, Vec<String>>,
+    /// Files with a call that leads to no file held or to themselves (a missing module, a
+    /// registry module not in the cache, a self-call): analyzed alone, such a call would
+    /// say nothing, while the spec wants it reported as unresolved.
+    pub dangling: BTreeSet<String>,
 }
 
 /// What analyzing a workspace gives for each of its files.
@@ -67,6 +71,10 @@ pub struct WorkspaceAnalysis {
 }
 
 impl Workspace {
+    /// Calls followed inside one another at most: a file further below every file
+    /// checked than this is never reached, so it need not be read.
+    pub const MAX_CHAIN: usize = engine::MAX_CHAIN;
+
     /// An empty workspace whose registry modules are read below `cache_root` (the
     /// caller expands `~/.bicep`).
     pub fn new(cache_root: &str) -> Workspace {
@@ -93,6 +101,19 @@ impl Workspace {
                 .iter()
                 .map(|c| self.target_path(file, c))
                 .collect();
+            // A parameters file without its template stays quiet: it often belongs to a
+            // Bicep template (`main.parameters.json` beside `main.bicep`), not read here.
+            let dangling = file.model.calls.iter().zip(&targets).any(|(c, t)| {
+                c.kind != CallKind::ParametersFile
+                    && match t {
+                        Some(Ok(to)) => *to == file.path || !self.files.contains_key(to),
+                        Some(Err(_)) => true,
+                        None => false,
+                    }
+            });
+            if dangling {
+                links.dangling.insert(file.path.clone());
+            }
             for to in targets.iter().flatten().flatten() {
                 if self.files.contains_key(to) {
                     links
@@ -235,9 +256,28 @@ impl Workspace {
     pub fn wanted(&self) -> Vec<String> {
         let links = self.links();
         let mut out = BTreeSet::new();
-        for path in links.targets.values().flatten().flatten().flatten() {
+        let mut want = |path: &String| {
             if !self.files.contains_key(path) && !self.absent.contains_key(path) {
                 out.insert(path.clone());
+            }
+        };
+        for path in links.targets.values().flatten().flatten().flatten() {
+            want(path);
+        }
+        // A parameters file names no path: its template is found by name among the files
+        // held, so the I/O layer must be asked for each name it may have (a template
+        // that is not itself checked, or calls nothing, is otherwise never read).
+        for file in self.files.values() {
+            let unresolved =
+                links.targets.get(&file.path).is_some_and(|t| {
+                    file.model.calls.iter().zip(t).any(|(c, t)| {
+                        c.kind == CallKind::ParametersFile && matches!(t, Some(Err(_)))
+                    })
+                });
+            if unresolved {
+                resolve::parameters_candidates(&file.path)
+                    .iter()
+                    .for_each(&mut want);
             }
         }
         out.into_iter().collect()
@@ -251,15 +291,8 @@ impl Workspace {
         call: &crate::model::Call,
     ) -> Option<Result<String, String>> {
         if call.kind == CallKind::ParametersFile {
-            // A template the workspace holds; else the first name it could have that
-            // is not known to be absent, for the I/O layer to read ([`Self::wanted`]).
             let found = resolve::template_for_parameters(&file.path, |p| {
                 self.files.get(p).is_some_and(|f| f.analyzed)
-            })
-            .or_else(|| {
-                resolve::template_for_parameters(&file.path, |p| {
-                    !self.files.contains_key(p) && !self.absent.contains_key(p)
-                })
             });
             return Some(found.ok_or_else(|| {
                 format!(
@@ -295,32 +328,30 @@ impl Workspace {
         engine::connected(self, &resolve::normalize(path))
     }
 
-    /// True when `path` calls another file or is called by one, or names a template
-    /// that cannot be read (else its findings are those of analyzing it alone).
+    /// True when `path` calls another file or is called by one, or has a call that cannot
+    /// be followed (else its findings are those of analyzing it alone).
     pub fn has_links(&self, path: &str) -> bool {
         let path = resolve::normalize(path);
         let links = self.links();
-        // A reference that cannot be followed links the file too: it is reported
-        // (`unresolved-reference`), and a later file may resolve it.
-        // A module calling itself is linked too: the cycle is reported.
-        links.neighbors.get(&path).is_some_and(|n| !n.is_empty())
-            || links.targets.get(&path).is_some_and(|t| {
-                t.iter()
-                    .flatten()
-                    .any(|to| to.as_ref().map_or(true, |p| !self.files.contains_key(p)))
-            })
+        links.dangling.contains(&path)
+            || links
+                .neighbors
+                .get(&path)
+                .is_some_and(|n| n.iter().any(|p| *p != path))
     }
 
     /// Every file for which [`Self::has_links`] is true.
     pub fn linked(&self) -> BTreeSet<String> {
         let links = self.links();
-        links
-            .neighbors
-            .keys()
-            .chain(links.targets.keys())
-            .filter(|p| self.has_links(p))
-            .cloned()
-            .collect()
+        let mut out = links.dangling.clone();
+        out.extend(
+            links
+                .neighbors
+                .iter()
+                .filter(|(p, n)| n.iter().any(|q| q != *p))
+                .map(|(p, _)| p.clone()),
+        );
+        out
     }
 
     /// [`Self::connected`] of each of `paths`, together.

@@ -267,13 +267,24 @@ pub(crate) fn template_for_parameters(
     params_path: &str,
     exists: impl Fn(&str) -> bool,
 ) -> Option<String> {
+    parameters_candidates(params_path)
+        .into_iter()
+        .find(|c| exists(c))
+}
+
+/// Every template a parameters file may belong to by its name, in the order
+/// [`template_for_parameters`] tries them.
+pub(crate) fn parameters_candidates(params_path: &str) -> Vec<String> {
     let dir = parent(params_path);
     let name = params_path[dir.len()..].trim_start_matches('/');
     let lower = name.to_ascii_lowercase();
-    let stem_len = [".jsonc", ".json"]
+    let Some(stem_len) = [".jsonc", ".json"]
         .iter()
         .find(|ext| lower.ends_with(*ext))
-        .map(|ext| name.len() - ext.len())?;
+        .map(|ext| name.len() - ext.len())
+    else {
+        return Vec::new();
+    };
     let stem = &lower[..stem_len];
     let mut candidates = Vec::new();
     // Rightmost first: a name that reads both ways (`a.parameters.parameters.json`) is
@@ -288,5 +299,5 @@ pub(crate) fn template_for_parameters(
             candidates.push(join(dir, &format!("{}{ext}", &name[..at])));
         }
     }
-    candidates.into_iter().find(|c| exists(c))
+    candidates
 }

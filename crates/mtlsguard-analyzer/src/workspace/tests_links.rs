@@ -23,7 +23,7 @@ fn linked_agrees_with_has_links() {
     for path in ws.paths() {
         assert_eq!(linked.contains(path), ws.has_links(path), "{path}");
     }
-    // A module calling itself is linked: its cycle is reported.
+    // A self-call is a cycle, which only the workspace's analysis reports.
     assert_eq!(
         linked.into_iter().collect::<Vec<_>>(),
         ["/w/loop.bicep", "/w/main.bicep", "/w/mod.bicep"]
@@ -44,7 +44,29 @@ fn texts_are_held() {
     assert_eq!(ws.text("/w/./mod.bicep"), Some(CALLEE));
     ws.remove_file("/w/mod.bicep");
     assert_eq!(ws.text("/w/mod.bicep"), None);
-    // Its caller still names it: linked, for its `unresolved-reference`.
+    // The caller of a file that is gone stays linked: its call is now unresolved.
     assert!(ws.linked().contains("/w/main.bicep"));
     assert!(!ws.linked().contains("/w/mod.bicep"));
+}
+
+/// A parameters file held without its template: the template is asked for by every name
+/// it may have, so a caller that only reads what is wanted still finds it.
+#[test]
+fn a_parameters_file_asks_for_its_template() {
+    let params = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "parameters": { "p": { "value": "x" } }
+}"#;
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": { "p": { "type": "string" } },
+  "resources": []
+}"#;
+    let mut ws = Workspace::new("/cache");
+    ws.set_file("/w/azuredeploy.parameters.json", params.to_owned());
+    assert_eq!(ws.wanted(), ["/w/azuredeploy.json", "/w/azuredeploy.jsonc"]);
+    ws.set_file("/w/azuredeploy.json", template.to_owned());
+    ws.mark_absent("/w/azuredeploy.jsonc", "file not found");
+    assert!(ws.wanted().is_empty());
+    assert!(ws.has_links("/w/azuredeploy.parameters.json"));
 }

@@ -227,7 +227,7 @@ fn size_limit(job: &Job, opts: &Options) -> u64 {
 }
 
 /// Whether `check` would analyze the job's file (`--show-files`): JSON only when it is an
-/// ARM template, judged as [`process`] judges it.
+/// ARM template or parameters file, judged as [`process`] judges it.
 pub fn is_checked(job: &Job, opts: &Options) -> Result<bool, String> {
     if job.language != Language::Json {
         return Ok(true);
@@ -243,7 +243,13 @@ pub fn is_checked(job: &Job, opts: &Options) -> Result<bool, String> {
     };
     let mut head = Vec::new();
     file.take(take).read_to_end(&mut head).map_err(io)?;
-    Ok(is_arm_template(&String::from_utf8_lossy(&head)))
+    Ok(is_analyzed_json(&String::from_utf8_lossy(&head)))
+}
+
+/// JSON that is analyzed: an ARM template, or a parameters file (read for its template,
+/// spec section 1), so that one too large or not text is reported, not skipped.
+fn is_analyzed_json(text: &str) -> bool {
+    is_arm_template(text) || is_arm_parameters(text)
 }
 
 fn process(job: &Job, opts: &Options) -> Option<Report> {
@@ -258,7 +264,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
     if let Some(bytes) = &job.stdin {
         if bytes.len() as u64 > limit {
             let head = &bytes[..bytes.len().min(SNIFF_BYTES as usize)];
-            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(head)) {
+            if job.language == Language::Json && !is_analyzed_json(&String::from_utf8_lossy(head)) {
                 return None;
             }
             file_error(
@@ -290,7 +296,7 @@ fn process(job: &Job, opts: &Options) -> Option<Report> {
                 io_error(&mut report, e);
                 return Some(report);
             }
-            if !is_arm_template(&String::from_utf8_lossy(&head)) {
+            if !is_analyzed_json(&String::from_utf8_lossy(&head)) {
                 return None;
             }
         }
@@ -325,7 +331,8 @@ fn analyze(
     let (text, bom) = match decode(bytes) {
         Ok(t) => t,
         Err(message) => {
-            if job.language == Language::Json && !is_arm_template(&String::from_utf8_lossy(bytes)) {
+            if job.language == Language::Json && !is_analyzed_json(&String::from_utf8_lossy(bytes))
+            {
                 return None;
             }
             file_error(&mut report, settings, message);
@@ -333,7 +340,7 @@ fn analyze(
         }
     };
     // A parameters file is read for the template it belongs to (spec section 8).
-    if job.language == Language::Json && !is_arm_template(text) && !is_arm_parameters(text) {
+    if job.language == Language::Json && !is_analyzed_json(text) {
         return None;
     }
 

@@ -123,9 +123,22 @@ pub fn build(jobs: &[Job], opts: &Options, warnings: &mut Vec<String>) -> Option
         set_config(&mut ws, c, warnings);
     }
     let mut read = 0;
-    loop {
+    // Each round reads one call deeper. Bounded by the depth analysis follows: every
+    // round rebuilds the links of all files held, so a chain of thousands of modules
+    // would otherwise take quadratic time for files that are never reached.
+    for round in 0.. {
         let wanted = ws.wanted();
         if wanted.is_empty() {
+            break;
+        }
+        if round > Workspace::MAX_CHAIN {
+            let why = format!(
+                "not read: calls are nested deeper than {}",
+                Workspace::MAX_CHAIN
+            );
+            for path in wanted {
+                ws.mark_absent(&path, &why);
+            }
             break;
         }
         let budget = MAX_REFERENCED_FILES.saturating_sub(read);

@@ -5,6 +5,7 @@
 
 pub mod abuse;
 pub mod lsp;
+pub mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
