@@ -292,7 +292,7 @@ fn registry_modules_and_template_specs_come_from_the_cache() {
       -> 19:5 the value of clientCertMode comes from parameter clientCertMode
       -> 18:5 parameter publicNetworkAccess puts the resource in scope
       -> [TMP]/home/.bicep/ts/00000000-0000-0000-0000-000000000000/rg/site/1.0/main.json:16:9 the resource in main.json that gets the value
-    main.bicep:22:16 unresolved-reference info [TMP]/home/.bicep/br/mcr.microsoft.com/bicep$avm$res$web$missing/0.1.0$/main.json: file not found; the values it would supply are unknown
+    main.bicep:22:16 unresolved-reference info 'br/public:avm/res/web/missing:0.1.0': file not found in the Bicep module cache ([TMP]/home/.bicep/br/mcr.microsoft.com/bicep$avm$res$web$missing/0.1.0$/main.json); nothing is downloaded: run `bicep restore` to fill it; the values it would supply are unknown
     ");
 }
 
@@ -323,7 +323,7 @@ fn cache_root_directory_moves_the_cache() {
       -> 5:5 the value of clientCertMode comes from parameter clientCertMode
       -> 4:5 parameter publicNetworkAccess puts the resource in scope
       -> [TMP]/cache/br/corp.azurecr.io/bicep$web$site/v1$/main.json:16:9 the resource in main.json that gets the value
-    main.bicep:8:12 unresolved-reference info [TMP]/cache/br/mcr.microsoft.com/bicep$avm$res$web$site/0.3.0$/main.json: file not found; the values it would supply are unknown
+    main.bicep:8:12 unresolved-reference info 'br/public:avm/res/web/site:0.3.0': file not found in the Bicep module cache ([TMP]/cache/br/mcr.microsoft.com/bicep$avm$res$web$site/0.3.0$/main.json); nothing is downloaded: run `bicep restore` to fill it; the values it would supply are unknown
     ");
 }
 

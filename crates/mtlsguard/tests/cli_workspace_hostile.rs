@@ -52,8 +52,8 @@ fn a_symlink_loop_is_unresolved_not_a_hang() {
     let (code, found, _) = timed(dir.path(), ".", &["main.bicep"], "symlink loop");
     assert_eq!(code, 0, "{found}");
     insta::assert_snapshot!(found, @r"
-    main.bicep:1:10 unresolved-reference info [TMP]/loop.bicep: cannot read it: Too many levels of symbolic links; the values it would supply are unknown
-    main.bicep:4:10 unresolved-reference info [TMP]/loop/inner.bicep: cannot read it: Too many levels of symbolic links; the values it would supply are unknown
+    main.bicep:1:10 unresolved-reference info 'loop.bicep': cannot read it: Too many levels of symbolic links; the values it would supply are unknown
+    main.bicep:4:10 unresolved-reference info 'loop/inner.bicep': cannot read it: Too many levels of symbolic links; the values it would supply are unknown
     ");
 }
 
@@ -154,7 +154,7 @@ fn fifty_megabyte_parameters_file_and_module() {
     assert_eq!((code, stderr.as_str()), (1, ""));
     insta::assert_snapshot!(found, @r"
     arm/azuredeploy.parameters.json:1:1 file-error error file is too large to analyze (52429007 bytes; the limit is 16777216 bytes, set with --max-file-size or max-file-size in mtlsguard.toml)
-    bicep/main.bicep:1:12 unresolved-reference info [TMP]/bicep/big.bicep: too large to analyze (52429085 bytes; the limit is 16777216); the values it would supply are unknown
+    bicep/main.bicep:1:12 unresolved-reference info 'big.bicep': too large to analyze (52429085 bytes; the limit is 16777216); the values it would supply are unknown
     ");
 }
 
@@ -215,10 +215,10 @@ fn paths_outside_the_workspace_are_read_safely() {
     let (code, found, stderr) = timed(dir.path(), "w", &[], "outside paths");
     assert_eq!((code, stderr.as_str()), (0, ""), "{found}");
     insta::assert_snapshot!(found, @r"
-    main.bicep:1:15 unresolved-reference info /etc/passwd is not a template that can be read; the values it would supply are unknown
-    main.bicep:4:11 unresolved-reference info /x.bicep: file not found; the values it would supply are unknown
-    main.bicep:7:15 unresolved-reference info /etc: not a file; the values it would supply are unknown
-    main.bicep:10:15 unresolved-reference info /dev/zero: not a file; the values it would supply are unknown
+    main.bicep:1:15 unresolved-reference info '/etc/passwd' is not a template that can be read; the values it would supply are unknown
+    main.bicep:4:11 unresolved-reference info '../../../../x.bicep': file not found; the values it would supply are unknown
+    main.bicep:7:15 unresolved-reference info '/etc': not a file; the values it would supply are unknown
+    main.bicep:10:15 unresolved-reference info '/dev/zero': not a file; the values it would supply are unknown
     main.bicep:13:14 unresolved-reference info the module path is empty; the values it would supply are unknown
     ");
 }

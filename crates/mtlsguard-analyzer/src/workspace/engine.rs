@@ -370,8 +370,12 @@ fn unread(ws: &Workspace, call: &Call, path: &str) -> String {
         .absent
         .get(path)
         .map_or("not in the workspace", String::as_str);
-    let cached = path.starts_with(&ws.cache_root);
-    match (cached, call.target.as_deref()) {
+    let registry = call.target.as_deref().is_some_and(|t| {
+        ["br:", "br/", "ts:", "ts/"]
+            .iter()
+            .any(|p| t.len() >= 3 && t[..3].eq_ignore_ascii_case(p))
+    });
+    match (registry, call.target.as_deref()) {
         (true, Some(_)) => format!(
             "{}: {why} in the Bicep module cache ({path}); nothing is downloaded: run `bicep restore` to fill it",
             written(call, path)
