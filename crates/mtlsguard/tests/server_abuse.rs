@@ -435,8 +435,16 @@ fn nothing_fetched_or_run(c: &mut Client, listener: &TcpListener, marker: &Path)
     c.open(&uris[0], "bicep", 1, &bicep);
     c.open(&uris[1], "json", 1, &json);
     for uri in &uris {
-        assert_eq!(codes(&c.diagnostics(uri, Some(1))), [APP], "{uri}");
+        let diags = c.diagnostics(uri, Some(1));
+        // The references name nothing that can be read: each says so (an info), and the
+        // site's own finding stays.
+        let own: Vec<_> = codes(&diags)
+            .into_iter()
+            .filter(|c| c != "unresolved-reference")
+            .collect();
+        assert_eq!(own, [APP], "{uri}");
     }
+
     let fix_all = c.code_actions(&uris[1], [[0, 0], [0, 0]], Some(&["source.fixAll"]));
     assert_eq!(fix_all.len(), 1, "{fix_all:#?}");
     uris.to_vec()

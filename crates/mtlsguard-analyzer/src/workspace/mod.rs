@@ -451,6 +451,20 @@ fn template_spec(path: &str, text: String) -> String {
         .collect()
 }
 
+/// Whether a text may call another template (a cheap test, before parsing, of which
+/// files a workspace needs): a Bicep `module` or `using` statement, an ARM linked
+/// deployment, a parameters file.
+pub fn may_call(text: &str) -> bool {
+    // A statement keyword at the start of a line (Bicep), or the JSON that calls.
+    let statement = text.lines().any(|l| {
+        let l = l.trim_start();
+        ["module ", "module\t", "using ", "using\t"]
+            .iter()
+            .any(|k| l.starts_with(k))
+    });
+    statement || text.contains("relativePath") || crate::is_arm_parameters(text)
+}
+
 /// The last segment of a path, as messages name files.
 pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)

@@ -65,19 +65,6 @@ fn job_text(job: &Job, opts: &Options) -> Option<(String, bool)> {
     decode_text(&bytes).ok().map(|(t, bom)| (t.to_owned(), bom))
 }
 
-/// Whether a text may call another template (a cheap test that saves parsing the files
-/// that cannot): a `module`, a `using`, a parameters file, a linked deployment.
-fn may_call(text: &str) -> bool {
-    // A statement keyword at the start of a line (Bicep), or the JSON that calls.
-    let statement = text.lines().any(|l| {
-        let l = l.trim_start();
-        ["module ", "module\t", "using ", "using\t"]
-            .iter()
-            .any(|k| l.starts_with(k))
-    });
-    statement || text.contains("relativePath") || mtlsguard_analyzer::is_arm_parameters(text)
-}
-
 /// Parses and lowers texts in parallel and hands them to the workspace.
 fn add_all(ws: &mut Workspace, texts: Vec<(String, String)>) {
     let prepared: Vec<_> = texts
@@ -102,7 +89,7 @@ pub fn build(jobs: &[Job], opts: &Options, warnings: &mut Vec<String>) -> Option
         .par_iter()
         .filter_map(|job| {
             let (text, bom) = job_text(job, opts)?;
-            may_call(&text).then(|| (key(&job.path), text, bom))
+            mtlsguard_analyzer::may_call(&text).then(|| (key(&job.path), text, bom))
         })
         .collect();
     if candidates.is_empty() {
