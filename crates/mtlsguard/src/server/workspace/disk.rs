@@ -120,13 +120,24 @@ impl Index {
 /// with the `bicepconfig.json` nearest each file read.
 pub fn read_wanted(session: &Arc<Session>) {
     let shared = &session.workspace;
-    loop {
+    // Each round reads one call deeper and rebuilds every file's links: bounded by the
+    // depth analysis follows, as `check` is, so a chain of thousands of modules costs
+    // no quadratic time for files no analysis reaches.
+    for round in 0.. {
         let wanted = {
             let mut index = shared.lock();
             let wanted = index.ws.wanted();
             let mut to_read = Vec::new();
             for path in wanted {
-                if shared.open_paths.contains_key(&path) {
+                if round > Workspace::MAX_CHAIN {
+                    index.ws.mark_absent(
+                        &path,
+                        &format!(
+                            "not read: calls are nested deeper than {}",
+                            Workspace::MAX_CHAIN
+                        ),
+                    );
+                } else if shared.open_paths.contains_key(&path) {
                     // Open, and not in the workspace: its text cannot be analyzed.
                     index.ws.mark_absent(&path, "too large to analyze");
                 } else if index.referenced >= MAX_REFERENCED {
