@@ -96,7 +96,18 @@ pub(super) fn relocate(
             }
             // A fix of a value the call writes is shared by every element of a loop.
             fix.safe &= call.each.is_none();
-            fix.unless_shared.clear();
+            // Whether the caller's own definitions it edits are shared is decided in the
+            // caller, like any fix there; the callee's (the param the entry sets) are not
+            // the caller's to count.
+            let defined = |name: &str| {
+                caller.model.scopes.first().is_some_and(|s| {
+                    s.params
+                        .iter()
+                        .chain(&s.vars)
+                        .any(|(n, _)| n.eq_ignore_ascii_case(name))
+                })
+            };
+            fix.unless_shared.retain(|(_, name)| defined(name));
             Some(fix)
         }
         (Some(fix), None) if entry.is_none() => default.and_then(|name| {
