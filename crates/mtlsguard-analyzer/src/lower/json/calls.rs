@@ -57,17 +57,10 @@ fn empty(node: Node<'_>) -> Object {
 fn entries(doc: &Document<'_>, obj: Node<'_>, depth: usize) -> Object {
     let mut props = Vec::new();
     if depth <= MAX_DEPTH {
-        each_parsed(obj, "pair", |pair| {
-            let (Some(k), Some(v)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
-            ) else {
-                return;
-            };
-            if k.is_missing() || v.is_missing() || v.kind() != "object" {
+        each_member(doc, obj, |pair, k, key, v| {
+            if v.kind() != "object" {
                 return;
             }
-            let Some(key) = string(doc, k) else { return };
             let range = pair.start_byte()..v.end_byte();
             let value = match member(doc, v, "value") {
                 Some(x) => lower_value(doc, x, depth + 1),
@@ -159,17 +152,10 @@ pub(super) fn outputs(
     if depth > MAX_DEPTH {
         return out;
     }
-    each_parsed(obj, "pair", |pair| {
-        let (Some(k), Some(v)) = (
-            pair.child_by_field_name("key"),
-            pair.child_by_field_name("value"),
-        ) else {
-            return;
-        };
-        if k.is_missing() || v.kind() != "object" {
+    each_member(doc, obj, |_, k, name, v| {
+        if v.kind() != "object" {
             return;
         }
-        let Some(name) = string(doc, k) else { return };
         let value = match member(doc, v, "value") {
             Some(x) => lower_value(doc, x, depth + 1),
             // A `copy` output is an array built per index: not a value we know.

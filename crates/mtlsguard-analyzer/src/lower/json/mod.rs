@@ -45,6 +45,29 @@ fn member<'t>(doc: &Document<'_>, obj: Node<'t>, key: &str) -> Option<Node<'t>> 
     found
 }
 
+/// Calls `f` on each member of object `node` whose key and value parsed (see
+/// [`each_parsed`]): the pair, its key node, the key's text, its value node.
+pub(super) fn each_member<'t>(
+    doc: &Document<'_>,
+    node: Node<'t>,
+    mut f: impl FnMut(Node<'t>, Node<'t>, String, Node<'t>),
+) {
+    each_parsed(node, "pair", |pair| {
+        let (Some(k), Some(v)) = (
+            pair.child_by_field_name("key"),
+            pair.child_by_field_name("value"),
+        ) else {
+            return;
+        };
+        if k.is_missing() || v.is_missing() {
+            return;
+        }
+        if let Some(key) = string(doc, k) {
+            f(pair, k, key, v);
+        }
+    });
+}
+
 /// Calls `f` on each named child of `node` of `kind`, and on those directly inside its
 /// ERROR children, in text order: a missing comma makes tree-sitter-json wrap the
 /// members (or elements) before it in an ERROR; they parsed, so they count, as the
@@ -521,17 +544,10 @@ fn arm_string(s: String, range: Range<usize>) -> Value {
 fn lower_object(doc: &Document<'_>, node: Node<'_>, depth: usize) -> Object {
     let mut props = Vec::new();
     if depth <= MAX_DEPTH {
-        each_parsed(node, "pair", |pair| {
-            let (Some(k), Some(v)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
-            ) else {
-                return;
-            };
-            if k.is_missing() || v.is_missing() || v.is_error() {
+        each_member(doc, node, |pair, k, key, v| {
+            if v.is_error() {
                 return;
             }
-            let Some(key) = string(doc, k) else { return };
             props.push(Property {
                 key,
                 key_range: k.byte_range(),
