@@ -317,3 +317,54 @@ fn workspace_diagnostics_progress_and_code_actions() {
     }
     assert!(c.shutdown().success());
 }
+
+/// A pulling client is asked to pull again when files of the folders change on disk, not
+/// when a file outside them without links is opened and closed (VS Code does that to its
+/// settings.json all the time; each close made it pull every document again).
+#[test]
+fn pull_refresh_only_for_changes_that_matter() {
+    let (_dir, root) = project();
+    let outside = tempfile::tempdir().unwrap();
+    let settings = outside.path().canonicalize().unwrap().join("settings.json");
+    write(&settings, "{ \"editor.tabSize\": 2 }\n");
+    let mut caps = capabilities(false);
+    caps["textDocument"]["diagnostic"] = json!({ "relatedInformation": true });
+    caps["workspace"]["diagnostics"] = json!({ "refreshSupport": true });
+    let mut c = start(&root, caps);
+    let is_refresh = |m: &Value| m["method"] == "workspace/diagnostic/refresh";
+    // Indexing ends with a pass over everything linked: one refresh.
+    c.wait_for("the refresh after indexing", is_refresh);
+    c.drain(std::time::Duration::from_millis(300));
+
+    for version in 1..=3 {
+        c.open(
+            &uri(&settings),
+            "jsonc",
+            version,
+            "{ \"editor.tabSize\": 2 }\n",
+        );
+        c.close(&uri(&settings));
+    }
+    let after = c.drain(std::time::Duration::from_secs(1));
+    assert!(!after.iter().any(is_refresh), "{after:#?}");
+
+    // The module changed on disk: callers' diagnostics change.
+    let site = root.join("modules/site.bicep");
+    write(&site, &SITE.replace("'Optional'", "'Required'"));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&site), "type": 2 }] }),
+    );
+    c.wait_for("the refresh after a change on disk", is_refresh);
+    c.drain(std::time::Duration::from_millis(300));
+
+    // The settings changed: one refresh, once everything is checked with them.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "mtlsguard": { "rules": { RULE: "warning" } } } }),
+    );
+    c.wait_for("the refresh after a settings change", is_refresh);
+    let after = c.drain(std::time::Duration::from_secs(1));
+    assert!(!after.iter().any(is_refresh), "{after:#?}");
+    assert!(c.shutdown().success());
+}

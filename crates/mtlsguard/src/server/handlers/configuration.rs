@@ -67,20 +67,10 @@ async fn reload(session: &Arc<Session>) {
         let max_len = session.settings_for(uri).max_file_size;
         session.with_doc_mut(uri, |doc| guarded(|| doc.set_max_len(max_len)));
     }
-    // Rule levels apply across files too.
+    // Rule levels apply across files too. A pulling client is asked to pull again when
+    // this pass ends (it reads everything anew), not before: once is enough.
     workspace::queue_full(session);
-    let caps = session.caps();
-    if caps.pull_diagnostics {
-        if caps.diagnostic_refresh {
-            let session = session.clone();
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(
-                    CLIENT_TIMEOUT,
-                    session.client.workspace_diagnostic_refresh(),
-                )
-                .await;
-            });
-        }
+    if session.caps().pull_diagnostics {
         return;
     }
     for uri in uris {

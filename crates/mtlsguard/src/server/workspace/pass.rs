@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,12 +73,6 @@ pub(super) struct Outcome {
 pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
     let shared = &session.workspace;
     let sgen = session.settings_gen();
-    let from_disk = input.full
-        || !input.configs.is_empty()
-        || input
-            .paths
-            .iter()
-            .any(|p| !shared.open_paths.contains_key(p));
     // Disk first, without the workspace: a slow disk must not hold up other passes.
     let reads: Vec<(String, disk::Read)> = input
         .paths
@@ -92,6 +87,23 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
         .collect();
     let texts = open::prepare(session);
     let linked_before = shared.linked();
+    // A pulling client learns of other changes from its own notifications. A file of the
+    // folders read from disk may have changed what `workspace/diagnostic` says of it, a
+    // linked one what its neighbours' say; one outside them without links changes
+    // nothing the client shows (VS Code opens and closes its settings.json again and
+    // again, and each close would make it pull everything).
+    let folders = shared
+        .folders
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let from_disk = input.full
+        || !input.configs.is_empty()
+        || input.paths.iter().any(|p| {
+            !shared.open_paths.contains_key(p)
+                && (linked_before.contains(p)
+                    || folders.iter().any(|f| Path::new(p).starts_with(f)))
+        });
     let triggers: Vec<String> = input.paths.iter().cloned().collect();
     let before = {
         let mut index = shared.lock();
