@@ -368,3 +368,66 @@ fn pull_refresh_only_for_changes_that_matter() {
     assert!(!after.iter().any(is_refresh), "{after:#?}");
     assert!(c.shutdown().success());
 }
+
+/// `workspace/didChangeWorkspaceFolders`: an added folder is indexed (its closed caller
+/// gets its finding); a removed one's files leave (its caller's finding is cleared),
+/// except what a remaining folder references (read again).
+#[test]
+fn folders_added_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().canonicalize().unwrap();
+    let (a, b) = (top.join("a"), top.join("b"));
+    write(&a.join("main.bicep"), MAIN);
+    write(&a.join("modules/site.bicep"), SITE);
+    let b_main_text = MAIN.replace("'modules/site.bicep'", "'../a/modules/site.bicep'");
+    write(&b.join("main.bicep"), &b_main_text);
+    let (main_a, main_b) = (uri(&a.join("main.bicep")), uri(&b.join("main.bicep")));
+    let folder = |p: &Path, name: &str| json!({ "uri": uri(p), "name": name });
+
+    let mut c = start(&a, capabilities(false));
+    published(&mut c, &main_a, None, "a's caller's finding", has_rule);
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [folder(&b, "b")], "removed": [] } }),
+    );
+    published(&mut c, &main_b, None, "b's caller's finding", has_rule);
+
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [], "removed": [folder(&a, "a")] } }),
+    );
+    published(
+        &mut c,
+        &main_a,
+        None,
+        "a's caller cleared",
+        <[Value]>::is_empty,
+    );
+    // The module b calls is still known: b's caller, opened, has the finding.
+    c.open(&main_b, "bicep", 1, &b_main_text);
+    published(&mut c, &main_b, Some(1), "b's caller's finding", has_rule);
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn workspace_folder_changes_are_advertised() {
+    let (_dir, root) = project();
+    let mut c = Client::spawn();
+    let init = c
+        .request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(&root),
+                "workspaceFolders": [{ "uri": uri(&root), "name": "w" }],
+                "capabilities": capabilities(false),
+            }),
+        )
+        .expect("initialize succeeds");
+    let folders = &init["capabilities"]["workspace"]["workspaceFolders"];
+    assert_eq!(folders["supported"], true, "{init:#}");
+    assert_eq!(folders["changeNotifications"], true, "{init:#}");
+    c.notify("initialized", json!({}));
+    assert!(c.shutdown().success());
+}

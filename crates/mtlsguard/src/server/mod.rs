@@ -129,6 +129,10 @@ impl LanguageServer for Backend {
         configuration::did_change_watched_files(&self.session, params).await;
     }
 
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        crate::server::workspace::folders_changed(&self.session, &params.event);
+    }
+
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,

@@ -94,6 +94,16 @@ impl Index {
         shared.bump(path);
     }
 
+    /// Takes `path` out of the workspace: no longer one of its folders' files. Not marked
+    /// absent: a file that references it has it read again.
+    pub(super) fn forget(&mut self, shared: &Shared, path: &str) {
+        if self.ws.contains(path) {
+            shared.synced.remove(path);
+            self.ws.remove_file(path);
+            shared.bump(path);
+        }
+    }
+
     /// Sets (or, without a text, forgets) the `bicepconfig.json` of folder `dir`.
     pub(super) fn set_config(&mut self, session: &Arc<Session>, dir: &str, text: Option<&str>) {
         match text {
@@ -197,6 +207,11 @@ pub fn start_indexing(session: &Arc<Session>) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
+    index_in_background(session, folders);
+}
+
+/// Indexes `folders` in the background, then checks everything linked.
+pub fn index_in_background(session: &Arc<Session>, folders: Vec<PathBuf>) {
     if folders.is_empty() {
         return;
     }

@@ -19,10 +19,13 @@ pub mod report;
 mod state;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tower_lsp_server::ls_types::{FileEvent, InitializeParams, Uri};
+use tower_lsp_server::ls_types::{
+    FileEvent, InitializeParams, Uri, WorkspaceFolder, WorkspaceFoldersChangeEvent,
+};
 
 use super::documents::Snapshot;
 use super::session::Session;
@@ -62,6 +65,42 @@ pub fn set_folders(session: &Session, params: &InitializeParams) {
         .folders
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = folders;
+}
+
+/// Workspace folders were added or removed (`workspace/didChangeWorkspaceFolders`): the
+/// added ones are indexed; the files of the removed ones leave the workspace, except
+/// those open, under a folder that stays, or referenced from what stays (read again).
+pub fn folders_changed(session: &Arc<Session>, event: &WorkspaceFoldersChangeEvent) {
+    let to_path = |f: &WorkspaceFolder| {
+        (f.uri.scheme().as_str() == "file")
+            .then(|| f.uri.to_file_path().map(|p| config::absolute(&p)))
+            .flatten()
+    };
+    let removed: Vec<PathBuf> = event.removed.iter().filter_map(to_path).collect();
+    let added = {
+        let mut folders = session
+            .workspace
+            .folders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        folders.retain(|f| !removed.contains(f));
+        let mut added = Vec::new();
+        for f in event.added.iter().filter_map(to_path) {
+            if !folders.contains(&f) {
+                folders.push(f.clone());
+                added.push(f);
+            }
+        }
+        added
+    };
+    if !removed.is_empty() {
+        queue(session, false, |p| {
+            p.forget.extend(removed);
+            // What called a file of theirs finds it missing now, or reads it again.
+            p.full = true;
+        });
+    }
+    disk::index_in_background(session, added);
 }
 
 /// How a document notification changed what is open.
@@ -156,6 +195,7 @@ fn queue(session: &Arc<Session>, now: bool, add: impl FnOnce(&mut Pending)) {
                 let p = std::mem::take(&mut *p);
                 pass::Input {
                     paths: p.paths,
+                    forget: p.forget,
                     configs: p.configs,
                     full: p.full,
                     analyze: !session.caps().pull_diagnostics,
@@ -195,6 +235,7 @@ pub async fn linked_findings(session: &Arc<Session>, snap: &Snapshot) -> Option<
     }
     let input = pass::Input {
         paths: BTreeSet::from([path.clone()]),
+        forget: Vec::new(),
         configs: BTreeSet::new(),
         full: false,
         analyze: true,

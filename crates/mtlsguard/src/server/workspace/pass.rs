@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,8 @@ use crate::server::settings::Effective;
 /// What a pass looks at.
 pub(super) struct Input {
     pub paths: BTreeSet<String>,
+    /// Workspace folders removed: their files leave the workspace.
+    pub forget: Vec<PathBuf>,
     pub configs: BTreeSet<String>,
     pub full: bool,
     /// Analyze (push mode, or a request waiting for the findings); else only bring the
@@ -104,10 +106,30 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
                 && (linked_before.contains(p)
                     || folders.iter().any(|f| Path::new(p).starts_with(f)))
         });
-    let triggers: Vec<String> = input.paths.iter().cloned().collect();
+    let mut triggers: Vec<String> = input.paths.iter().cloned().collect();
     let before = {
         let mut index = shared.lock();
+        let under =
+            |p: &str, folders: &[PathBuf]| folders.iter().any(|f| Path::new(p).starts_with(f));
+        let forgotten: Vec<String> = if input.forget.is_empty() {
+            Vec::new()
+        } else {
+            index
+                .ws
+                .paths()
+                .filter(|p| {
+                    under(p, &input.forget)
+                        && !under(p, &folders)
+                        && !shared.open_paths.contains_key(*p)
+                })
+                .map(str::to_owned)
+                .collect()
+        };
+        triggers.extend(forgotten.iter().cloned());
         let before = index.ws.connected_all(&triggers);
+        for path in &forgotten {
+            index.forget(shared, path);
+        }
         for (path, read) in reads {
             // Opened meanwhile: the document's text wins.
             if !shared.open_paths.contains_key(&path) {

@@ -55,6 +55,9 @@ pub(super) struct Pending {
     pub(super) paths: BTreeSet<String>,
     /// Folders whose `bicepconfig.json` changed.
     pub(super) configs: BTreeSet<String>,
+    /// Workspace folders removed: their files leave the workspace, unless open, under a
+    /// folder that stays, or referenced.
+    pub(super) forget: Vec<PathBuf>,
     /// Everything linked (settings or a `bicepconfig.json` changed, indexing ended).
     pub(super) full: bool,
     /// A pass task waits to take this.
