@@ -56,6 +56,44 @@ pub(super) fn connected_all(ws: &Workspace, paths: &[String]) -> Vec<String> {
     seen.into_iter().collect()
 }
 
+/// See [`Workspace::affected`].
+pub(super) fn affected(ws: &Workspace, paths: &[String]) -> Vec<String> {
+    let links = ws.links();
+    let mut up = BTreeSet::new();
+    let mut queue: VecDeque<&str> = paths.iter().map(String::as_str).collect();
+    while let Some(p) = queue.pop_front() {
+        if up.insert(p) {
+            queue.extend(
+                links
+                    .callers
+                    .get(p)
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            );
+        }
+    }
+    let mut all = up.clone();
+    let mut queue: VecDeque<&str> = up.into_iter().collect();
+    while let Some(p) = queue.pop_front() {
+        let called = links
+            .targets
+            .get(p)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.as_ref()?.as_ref().ok());
+        for to in called {
+            if ws.files.contains_key(to) && all.insert(to.as_str()) {
+                queue.push_back(to);
+            }
+        }
+    }
+    all.into_iter()
+        .filter(|p| ws.files.contains_key(*p))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The state of one analysis.
 struct Walk<'w, 'd> {
     /// Each file's rule levels.

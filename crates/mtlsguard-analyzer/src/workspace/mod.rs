@@ -50,11 +50,13 @@ pub struct Workspace {
 }
 
 /// Where each file's calls lead, and which files are linked by calls either way.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Links {
     /// Per file, per call: see [`Workspace::target_path`].
     pub targets: HashMap<String, Vec<Option<Result<String, String>>>>,
     pub neighbors: HashMap<String, Vec<String>>,
+    /// The files held that call each file held.
+    pub callers: HashMap<String, Vec<String>>,
     /// Files with a call that leads to no file held or to themselves (a missing module, a
     /// registry module not in the cache, a self-call): analyzed alone, such a call would
     /// say nothing, while the spec wants it reported as unresolved.
@@ -95,44 +97,99 @@ impl Workspace {
         }
         let mut links = Links::default();
         for file in self.files.values() {
-            let targets: Vec<_> = file
-                .model
-                .calls
-                .iter()
-                .map(|c| self.target_path(file, c))
-                .collect();
-            // A parameters file without its template stays quiet: it often belongs to a
-            // Bicep template (`main.parameters.json` beside `main.bicep`), not read here.
-            let dangling = file.model.calls.iter().zip(&targets).any(|(c, t)| {
-                c.kind != CallKind::ParametersFile
-                    && match t {
-                        Some(Ok(to)) => *to == file.path || !self.files.contains_key(to),
-                        Some(Err(_)) => true,
-                        None => false,
-                    }
-            });
-            if dangling {
-                links.dangling.insert(file.path.clone());
-            }
-            for to in targets.iter().flatten().flatten() {
-                if self.files.contains_key(to) {
-                    links
-                        .neighbors
-                        .entry(file.path.clone())
-                        .or_default()
-                        .push(to.clone());
-                    links
-                        .neighbors
-                        .entry(to.clone())
-                        .or_default()
-                        .push(file.path.clone());
-                }
-            }
-            links.targets.insert(file.path.clone(), targets);
+            self.link_file(&mut links, file);
         }
         let links = Arc::new(links);
         *cached = Some(links.clone());
         links
+    }
+
+    /// Adds `file`'s calls to `links`.
+    fn link_file(&self, links: &mut Links, file: &File) {
+        let targets: Vec<_> = file
+            .model
+            .calls
+            .iter()
+            .map(|c| self.target_path(file, c))
+            .collect();
+        // A parameters file without its template stays quiet: it often belongs to a
+        // Bicep template (`main.parameters.json` beside `main.bicep`), not read here.
+        let dangling = file.model.calls.iter().zip(&targets).any(|(c, t)| {
+            c.kind != CallKind::ParametersFile
+                && match t {
+                    Some(Ok(to)) => *to == file.path || !self.files.contains_key(to),
+                    Some(Err(_)) => true,
+                    None => false,
+                }
+        });
+        if dangling {
+            links.dangling.insert(file.path.clone());
+        }
+        for to in targets.iter().flatten().flatten() {
+            if self.files.contains_key(to) {
+                links
+                    .neighbors
+                    .entry(file.path.clone())
+                    .or_default()
+                    .push(to.clone());
+                links
+                    .neighbors
+                    .entry(to.clone())
+                    .or_default()
+                    .push(file.path.clone());
+                links
+                    .callers
+                    .entry(to.clone())
+                    .or_default()
+                    .push(file.path.clone());
+            }
+        }
+        links.targets.insert(file.path.clone(), targets);
+    }
+
+    /// Brings the links up to date with a new text of `path`, which the workspace held
+    /// before too: only its own calls can have changed (which files exist did not), so
+    /// rebuilding every file's links, a few milliseconds in a repository of modules, is
+    /// not needed on each keystroke.
+    fn relink(&mut self, path: &str) {
+        let Some(cached) = self
+            .links
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        else {
+            return;
+        };
+        let mut links = Arc::try_unwrap(cached).unwrap_or_else(|shared| (*shared).clone());
+        fn remove_one(map: &mut HashMap<String, Vec<String>>, key: &str, value: &str) {
+            if let Some(v) = map.get_mut(key) {
+                if let Some(i) = v.iter().position(|x| x == value) {
+                    v.swap_remove(i);
+                }
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        for to in links
+            .targets
+            .remove(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flatten()
+        {
+            if self.files.contains_key(&to) {
+                remove_one(&mut links.neighbors, path, &to);
+                remove_one(&mut links.neighbors, &to, path);
+                remove_one(&mut links.callers, &to, path);
+            }
+        }
+        links.dangling.remove(path);
+        if let Some(file) = self.files.get(path) {
+            self.link_file(&mut links, file);
+        }
+        *self.links.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(links));
     }
 
     /// Forgets the links: a file or config changed.
@@ -200,9 +257,15 @@ impl Workspace {
 
     /// Adds or replaces a prepared file.
     pub fn add(&mut self, file: Prepared) {
-        self.changed();
-        self.absent.remove(&file.0.path);
-        self.files.insert(file.0.path.clone(), file.0);
+        let path = file.0.path.clone();
+        let known = self.files.contains_key(&path) && !self.absent.contains_key(&path);
+        self.absent.remove(&path);
+        self.files.insert(path.clone(), file.0);
+        if known {
+            self.relink(&path);
+        } else {
+            self.changed();
+        }
     }
 
     /// Forgets the file at `path`.
@@ -358,6 +421,20 @@ impl Workspace {
     pub fn connected_all(&self, paths: &[String]) -> Vec<String> {
         let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
         engine::connected_all(self, &paths)
+    }
+
+    /// The files whose findings a change of one of `paths` can change: those files, every
+    /// file that calls them (directly or not), and every file that any of these calls
+    /// (directly or not). A smaller set than [`Self::connected_all`] when templates share
+    /// a module: the shared module's other callers are left out.
+    ///
+    /// Analyzing exactly this set ([`Self::analyze_files`]) gives each of its files the
+    /// findings an analysis of all connected files gives it: each file in it that has a
+    /// caller has one in it, so none is taken for a template nobody calls, and a file's
+    /// findings come from its own calls and those of its callers, which are all in it.
+    pub fn affected(&self, paths: &[String]) -> Vec<String> {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::affected(self, &paths)
     }
 
     /// The text the workspace holds for `path` (for the positions of its findings).

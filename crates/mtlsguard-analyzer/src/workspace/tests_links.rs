@@ -70,3 +70,58 @@ fn a_parameters_file_asks_for_its_template() {
     assert!(ws.wanted().is_empty());
     assert!(ws.has_links("/w/azuredeploy.parameters.json"));
 }
+
+/// The links as a comparable value: each list sorted (their order is of no meaning).
+fn links_of(ws: &Workspace) -> Vec<String> {
+    let links = ws.links();
+    let sorted = |m: &HashMap<String, Vec<String>>| {
+        let mut v: Vec<String> = m
+            .iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.sort();
+                format!("{k} -> {v:?}")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut targets: Vec<String> = links
+        .targets
+        .iter()
+        .map(|(k, v)| format!("{k} => {v:?}"))
+        .collect();
+    targets.sort();
+    let mut out = targets;
+    out.extend(sorted(&links.neighbors));
+    out.push("callers".into());
+    out.extend(sorted(&links.callers));
+    out.push(format!("dangling {:?}", links.dangling));
+    out
+}
+
+/// A new text of a file the workspace holds patches the links; they equal links built
+/// afresh, whatever the new text calls (more, fewer, itself, nothing held).
+#[test]
+fn a_new_text_patches_the_links_as_a_rebuild_would() {
+    let texts = [
+        CALLER.to_owned(),
+        CALLEE.to_owned(),
+        SELF_CALL.replace("loop.bicep", "main.bicep"),
+        format!(
+            "{CALLER}module n 'mod.bicep' = {{\n  name: 'n'\n}}\nmodule a 'alone.bicep' = {{\n  name: 'a'\n}}\n"
+        ),
+        "module x 'missing.bicep' = {\n  name: 'x'\n}\n".to_owned(),
+        "module y 'br/public:avm/res/web/site:0.1.0' = {\n  name: 'y'\n}\n".to_owned(),
+        "module {".to_owned(),
+    ];
+    let mut ws = workspace();
+    for (i, text) in texts.iter().chain(texts.iter().rev()).enumerate() {
+        let path = ["/w/main.bicep", "/w/mod.bicep", "/w/loop.bicep"][i % 3];
+        let _ = ws.links();
+        ws.set_file(path, text.clone());
+        let patched = links_of(&ws);
+        ws.changed();
+        assert_eq!(patched, links_of(&ws), "after {path} became {text:?}");
+    }
+}
