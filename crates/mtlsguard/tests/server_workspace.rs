@@ -431,3 +431,33 @@ fn workspace_folder_changes_are_advertised() {
     c.notify("initialized", json!({}));
     assert!(c.shutdown().success());
 }
+
+/// A deleted folder is one event (the watcher's, or `workspace/didDeleteFiles` from the
+/// editor): the templates below it go, and their callers are checked again.
+#[test]
+fn deleting_a_folder_forgets_its_templates() {
+    for how in ["watcher", "didDeleteFiles"] {
+        let (_dir, root) = project();
+        let main = uri(&root.join("main.bicep"));
+        let mut c = start(&root, capabilities(false));
+        published(&mut c, &main, None, "the caller's finding", has_rule);
+        let modules = root.join("modules");
+        std::fs::remove_dir_all(&modules).unwrap();
+        if how == "watcher" {
+            c.notify(
+                "workspace/didChangeWatchedFiles",
+                json!({ "changes": [{ "uri": uri(&modules), "type": 3 }] }),
+            );
+        } else {
+            c.notify(
+                "workspace/didDeleteFiles",
+                json!({ "files": [{ "uri": uri(&modules) }] }),
+            );
+        }
+        let diags = published(&mut c, &main, None, "the module missing", |d| {
+            codes(d) == ["unresolved-reference"]
+        });
+        assert_eq!(range_of(&diags[0]), MODULE_PATH, "{how}: {diags:#?}");
+        assert!(c.shutdown().success());
+    }
+}

@@ -49,7 +49,7 @@ fn is_caller(uri: &str) -> bool {
 }
 
 /// The (line, UTF-16 column) of `'Optional'` in the `param clientCertMode` line.
-fn default_at(text: &str) -> Option<(usize, usize)> {
+pub fn default_at(text: &str) -> Option<(usize, usize)> {
     text.lines().enumerate().find_map(|(i, l)| {
         let col = l
             .starts_with("param clientCertMode ")

@@ -97,6 +97,16 @@ impl Server {
     /// A server whose workspace folder is `folder` (indexed at `initialized`), for a
     /// client that shows work-done progress, so that the server says when indexing ends.
     pub fn spawn_in(folder: Option<&Path>) -> Server {
+        Server::spawn_with(folder, false)
+    }
+
+    /// As [`Server::spawn_in`], for a client that pulls diagnostics (`textDocument/diagnostic`
+    /// and `workspace/diagnostic`) as VS Code does, instead of taking them published.
+    pub fn spawn_pulling(folder: &Path) -> Server {
+        Server::spawn_with(Some(folder), true)
+    }
+
+    fn spawn_with(folder: Option<&Path>, pull: bool) -> Server {
         let mut child = Command::new(mtlsguard_bin())
             .args(["server", "--stdio"])
             .stdin(Stdio::piped())
@@ -138,6 +148,10 @@ impl Server {
             params["workspaceFolders"] = json!([{ "uri": uri, "name": "bench" }]);
             params["capabilities"]["window"] = json!({ "workDoneProgress": true });
         }
+        if pull {
+            params["capabilities"]["textDocument"]["diagnostic"] =
+                json!({ "relatedDocumentSupport": false });
+        }
         let id = server.request("initialize", params);
         server.wait(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none());
         server.notify("initialized", json!({}));
@@ -156,7 +170,8 @@ impl Server {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
 
-    fn request(&mut self, method: &str, params: Value) -> i64 {
+    /// Sends a request; returns its id.
+    pub fn request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
@@ -197,6 +212,19 @@ impl Server {
             _ => Value::Null,
         };
         self.send(&json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result }));
+    }
+
+    /// Waits for the response to request `id`; returns when it came and its result.
+    pub fn response(&mut self, id: i64) -> (Instant, Value) {
+        let mut result = Value::Null;
+        let at = self.wait(|m| {
+            let hit = m.get("id") == Some(&json!(id)) && m.get("method").is_none();
+            if hit {
+                result = m.get("result").cloned().unwrap_or(Value::Null);
+            }
+            hit
+        });
+        (at, result)
     }
 
     /// Waits for the diagnostics of `uri` at `version`; returns when and how many.

@@ -1,7 +1,7 @@
 //! Server latency benchmark (BENCHMARKS.md), standard LSP messages only:
 //!
 //! ```sh
-//! cargo run --release -p mtlsguard --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [--callers | --skip-callers] [CORPUS]
+//! cargo run --release -p mtlsguard --example server_latency -- [--edits 500] [--files 200] [--skip-alone] [--typing-property | --skip-property] [--callers | --skip-callers] [--pull | --skip-pull] [CORPUS]
 //! ```
 //!
 //! Spawns `mtlsguard server --stdio` (the binary of this example's profile, built first
@@ -41,6 +41,13 @@
 //! diagnostics are sent only when they change, which typing a property rarely does).
 //! `--callers` runs only this pattern, `--skip-callers` leaves it out.
 //!
+//! Then the pull pattern (`pull.rs`): a client that pulls diagnostics, as VS Code does,
+//! with the whole `Azure+bicep-registry-modules` as its workspace folder. It flips the
+//! same default 40 times, timing the typed document's `textDocument/diagnostic`, the
+//! `workspace/diagnostic` that follows (and how many files it reports in full), and a
+//! keystroke's pull sent while a workspace pull runs. `--pull` runs only this pattern,
+//! `--skip-pull` leaves it out.
+//!
 //! Each section prints the load average (`/proc/loadavg`) at its start and end: the figures
 //! mean little on a busy machine.
 //!
@@ -49,6 +56,7 @@
 mod callers;
 mod lsp;
 mod patterns;
+mod pull;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -158,6 +166,7 @@ fn main() {
     let mut chars = true;
     let mut property = true;
     let mut callers = true;
+    let mut pull = true;
     let mut corpus = std::env::var_os("MTLSGUARD_CORPUS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
         PathBuf::from,
@@ -173,14 +182,21 @@ fn main() {
             "--callers" => {
                 chars = false;
                 property = false;
+                pull = false;
             }
             "--skip-callers" => callers = false,
+            "--pull" => {
+                chars = false;
+                property = false;
+                callers = false;
+            }
+            "--skip-pull" => pull = false,
             // A mistyped flag would otherwise be taken for the corpus.
             s if s.starts_with("--") => fail(&format!("unknown option {s}")),
             _ => corpus = PathBuf::from(a),
         }
     }
-    if !chars && !property && !callers {
+    if !chars && !property && !callers && !pull {
         fail("the options given leave nothing to measure");
     }
     let started = Instant::now();
@@ -208,6 +224,9 @@ fn main() {
             (p, text)
         })
         .collect();
+    if pull && !corpus.join(pull::FOLDER).is_dir() {
+        fail(&format!("{} is missing from the corpus", pull::FOLDER));
+    }
     if callers && !corpus.join(callers::SITE).join("main.bicep").is_file() {
         fail(&format!("{} is missing from the corpus", callers::SITE));
     }
@@ -341,6 +360,9 @@ fn main() {
     }
     if callers {
         callers::run(&corpus);
+    }
+    if pull {
+        pull::run(&corpus);
     }
     println!(
         "\nload average at end: {}; run time {:.0} s",

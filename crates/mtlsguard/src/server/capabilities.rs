@@ -124,7 +124,20 @@ pub fn server_capabilities(caps: &Caps) -> ServerCapabilities {
                 supported: Some(true),
                 change_notifications: Some(OneOf::Left(true)),
             }),
-            file_operations: None,
+            // A folder deleted in the editor: the watcher's template globs miss it.
+            file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                did_delete: Some(FileOperationRegistrationOptions {
+                    filters: vec![FileOperationFilter {
+                        scheme: Some("file".to_owned()),
+                        pattern: FileOperationPattern {
+                            glob: "**".to_owned(),
+                            matches: Some(FileOperationPatternKind::Folder),
+                            options: None,
+                        },
+                    }],
+                }),
+                ..WorkspaceFileOperationsServerCapabilities::default()
+            }),
         }),
         ..ServerCapabilities::default()
     }

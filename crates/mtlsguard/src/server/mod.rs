@@ -129,6 +129,13 @@ impl LanguageServer for Backend {
         configuration::did_change_watched_files(&self.session, params).await;
     }
 
+    async fn did_delete_files(&self, params: DeleteFilesParams) {
+        crate::server::workspace::deleted(
+            &self.session,
+            params.files.into_iter().filter_map(|f| f.uri.parse().ok()),
+        );
+    }
+
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         crate::server::workspace::folders_changed(&self.session, &params.event);
     }

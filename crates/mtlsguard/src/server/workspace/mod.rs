@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tower_lsp_server::ls_types::{
-    FileEvent, InitializeParams, Uri, WorkspaceFolder, WorkspaceFoldersChangeEvent,
+    FileChangeType, FileEvent, InitializeParams, Uri, WorkspaceFolder, WorkspaceFoldersChangeEvent,
 };
 
 use super::documents::Snapshot;
@@ -135,6 +135,7 @@ pub fn touched(session: &Arc<Session>, uri: &Uri, how: Touch) {
 pub fn watched(session: &Arc<Session>, changes: &[FileEvent]) {
     let mut paths = Vec::new();
     let mut configs = Vec::new();
+    let mut gone = Vec::new();
     for change in changes {
         let Some(path) = path_of(&change.uri) else {
             continue;
@@ -146,12 +147,43 @@ pub fn watched(session: &Arc<Session>, changes: &[FileEvent]) {
             // Whatever the event says, the pass reads what is on disk now: a file
             // deleted and created again in one batch is there.
             paths.push(path);
+        } else if change.typ == FileChangeType::DELETED {
+            // No template: a directory, whose files get no events of their own.
+            gone.push(PathBuf::from(path));
         }
     }
-    if paths.is_empty() && configs.is_empty() {
+    queue_disk_changes(session, paths, configs, gone);
+}
+
+/// `workspace/didDeleteFiles`: files and folders deleted in the editor. The watcher
+/// reports files deleted, but a deleted folder is one event, which no template glob
+/// matches.
+pub fn deleted(session: &Arc<Session>, uris: impl Iterator<Item = Uri>) {
+    let mut paths = Vec::new();
+    let mut gone = Vec::new();
+    for uri in uris {
+        let Some(path) = path_of(&uri) else { continue };
+        if mtlsguard_analyzer::language_for_path(&path).is_some() {
+            paths.push(path.clone());
+        }
+        gone.push(PathBuf::from(path));
+    }
+    queue_disk_changes(session, paths, Vec::new(), gone);
+}
+
+/// Queues a pass for files and `bicepconfig.json` folders changed on disk and
+/// directories deleted.
+fn queue_disk_changes(
+    session: &Arc<Session>,
+    paths: Vec<String>,
+    configs: Vec<String>,
+    gone: Vec<PathBuf>,
+) {
+    if paths.is_empty() && configs.is_empty() && gone.is_empty() {
         return;
     }
     queue(session, false, |p| {
+        p.gone.extend(gone);
         p.paths.extend(paths);
         let config_changed = !configs.is_empty();
         p.configs.extend(configs);
@@ -196,6 +228,7 @@ fn queue(session: &Arc<Session>, now: bool, add: impl FnOnce(&mut Pending)) {
                 pass::Input {
                     paths: p.paths,
                     forget: p.forget,
+                    gone: p.gone,
                     configs: p.configs,
                     full: p.full,
                     analyze: !session.caps().pull_diagnostics,
@@ -236,6 +269,7 @@ pub async fn linked_findings(session: &Arc<Session>, snap: &Snapshot) -> Option<
     let input = pass::Input {
         paths: BTreeSet::from([path.clone()]),
         forget: Vec::new(),
+        gone: Vec::new(),
         configs: BTreeSet::new(),
         full: false,
         analyze: true,

@@ -27,6 +27,8 @@ pub(super) struct Input {
     pub paths: BTreeSet<String>,
     /// Workspace folders removed: their files leave the workspace.
     pub forget: Vec<PathBuf>,
+    /// Directories deleted: their files are read again (and go, unless still there).
+    pub gone: Vec<PathBuf>,
     pub configs: BTreeSet<String>,
     pub full: bool,
     /// Analyze (push mode, or a request waiting for the findings); else only bring the
@@ -101,6 +103,7 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
         .clone();
     let from_disk = input.full
         || !input.configs.is_empty()
+        || !input.gone.is_empty()
         || input.paths.iter().any(|p| {
             !shared.open_paths.contains_key(p)
                 && (linked_before.contains(p)
@@ -125,10 +128,36 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
                 .map(str::to_owned)
                 .collect()
         };
+        // A deleted directory's files: read again under the lock, which costs a failed
+        // `stat` each (a directory deleted and made again keeps what it has).
+        let below_gone: Vec<String> = if input.gone.is_empty() {
+            Vec::new()
+        } else {
+            index
+                .ws
+                .paths()
+                .filter(|p| under(p, &input.gone) && !shared.open_paths.contains_key(*p))
+                .map(str::to_owned)
+                .collect()
+        };
         triggers.extend(forgotten.iter().cloned());
-        let before = index.ws.connected_all(&triggers);
+        triggers.extend(below_gone.iter().cloned());
+        let before = index.ws.affected(&triggers);
         for path in &forgotten {
             index.forget(shared, path);
+        }
+        for path in &below_gone {
+            let read = disk::read(session, path);
+            index.apply(shared, path, read);
+        }
+        let configs_gone: Vec<String> = index
+            .configs
+            .iter()
+            .filter(|dir| under(dir, &input.gone))
+            .cloned()
+            .collect();
+        for dir in configs_gone {
+            index.set_config(session, &dir, disk::read_config(&dir).as_deref());
         }
         for (path, read) in reads {
             // Opened meanwhile: the document's text wins.
@@ -186,9 +215,29 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
         effective.borrow_mut().insert(path.to_owned(), e.clone());
         e
     };
-    let targets: Vec<String> = targets.into_iter().collect();
     let analysis = guarded(|| {
-        let files = index.ws.connected_all(&targets);
+        // What the changed files affect now (not every file linked to them: a module
+        // shared by a thousand tests links them all), and what they affected before that
+        // this leaves out (a call taken away).
+        let seeds: Vec<String> = if input.full {
+            targets.iter().cloned().collect()
+        } else {
+            triggers
+                .iter()
+                .filter(|p| targets.contains(*p))
+                .cloned()
+                .collect()
+        };
+        let mut files: BTreeSet<String> = index.ws.affected(&seeds).into_iter().collect();
+        let lost: Vec<String> = targets
+            .iter()
+            .filter(|p| !files.contains(*p))
+            .cloned()
+            .collect();
+        if !lost.is_empty() {
+            files.extend(index.ws.affected(&lost));
+        }
+        let files: Vec<String> = files.into_iter().collect();
         index.ws.analyze_files(&files, &|p| settings_of(p).analyzer)
     });
     let analysis = match analysis {

@@ -3,7 +3,7 @@
 //! nothing changes: clients ask again every few seconds).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Diagnostic, MessageType};
 
+use super::Index;
 pub use super::state::{FileReport, Reports};
 use crate::server::analysis;
 use crate::server::convert::{self, DiagnosticCaps, Target};
@@ -29,6 +30,10 @@ pub fn result_id(items: &[Diagnostic]) -> String {
 }
 
 /// The reports of every file with findings (computed on the calling, blocking thread).
+///
+/// Each group of linked files, and each file without links, is analyzed only when one
+/// of its files changed since the last call: a client asks every few seconds, and a
+/// keystroke changes one group.
 pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     let shared = &session.workspace;
     let sgen = session.settings_gen();
@@ -37,15 +42,19 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     index.apply_open(shared, texts);
     shared.set_linked(Arc::new(index.ws.linked()));
     let generation = shared.next_gen.load(Ordering::SeqCst);
-    {
-        let cached = shared.reports.lock().unwrap_or_else(|e| e.into_inner());
+    let mut previous = {
+        let mut cached = shared.reports.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = cached.as_ref()
             && r.generation == generation
             && r.sgen == sgen
         {
             return r.files.clone();
         }
-    }
+        match cached.take() {
+            Some(r) if r.sgen == sgen => r.groups,
+            _ => HashMap::new(),
+        }
+    };
     let effective: RefCell<HashMap<String, Effective>> = RefCell::default();
     let settings_of = |path: &str| -> Effective {
         if let Some(e) = effective.borrow().get(path) {
@@ -58,17 +67,70 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
         effective.borrow_mut().insert(path.to_owned(), e.clone());
         e
     };
-    let analysis = match guarded(|| index.ws.analyze_each(&|p| settings_of(p).analyzer)) {
-        Ok(a) => a,
-        Err(panic) => {
-            drop(index);
-            session.log(
-                MessageType::ERROR,
-                format!("mtlsguard: analysis of the workspace failed: {panic}"),
-            );
-            return Arc::default();
-        }
+    let paths: Vec<String> = index.ws.paths().map(str::to_owned).collect();
+    let mut groups = index.ws.components(&paths);
+    let grouped: HashSet<&str> = groups.iter().flatten().map(String::as_str).collect();
+    let alone: Vec<Vec<String>> = paths
+        .iter()
+        .filter(|p| !grouped.contains(p.as_str()))
+        .map(|p| vec![p.clone()])
+        .collect();
+    groups.extend(alone);
+    let seqs: HashMap<String, u64> = shared
+        .synced
+        .iter()
+        .map(|e| (e.key().clone(), *e.value()))
+        .collect();
+    let caps = session.caps();
+    let diag_caps = DiagnosticCaps {
+        related_information: caps.pull_related,
     };
+    let mut next = HashMap::new();
+    let mut files = Vec::new();
+    for group in groups {
+        let stamp: Vec<(String, u64)> = group
+            .iter()
+            .map(|p| (p.clone(), shared.gen_of(p)))
+            .collect();
+        let reports = match previous.remove(&stamp) {
+            Some(r) => r,
+            None => match group_reports(session, &index, &group, &seqs, diag_caps, &settings_of) {
+                Ok(r) => Arc::new(r),
+                Err(panic) => {
+                    drop(index);
+                    session.log(
+                        MessageType::ERROR,
+                        format!("mtlsguard: analysis of the workspace failed: {panic}"),
+                    );
+                    return Arc::default();
+                }
+            },
+        };
+        files.extend(reports.iter().cloned());
+        next.insert(stamp, reports);
+    }
+    drop(index);
+    let files = Arc::new(files);
+    *shared.reports.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reports {
+        generation,
+        sgen,
+        files: files.clone(),
+        groups: next,
+    });
+    files
+}
+
+/// The reports of the files of one group with findings.
+fn group_reports(
+    session: &Session,
+    index: &Index,
+    group: &[String],
+    seqs: &HashMap<String, u64>,
+    diag_caps: DiagnosticCaps,
+    settings_of: &dyn Fn(&str) -> Effective,
+) -> Result<Vec<FileReport>, String> {
+    let shared = &session.workspace;
+    let analysis = guarded(|| index.ws.analyze_files(group, &|p| settings_of(p).analyzer))?;
     let mut found = Vec::new();
     for (path, mut findings) in analysis.findings {
         let eff = settings_of(&path);
@@ -96,16 +158,7 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
             }
         }
     }
-    let seqs: HashMap<String, u64> = shared
-        .synced
-        .iter()
-        .map(|e| (e.key().clone(), *e.value()))
-        .collect();
-    drop(index);
-    let caps = session.caps();
-    let diag_caps = DiagnosticCaps {
-        related_information: caps.pull_related,
-    };
+    let encoding = session.caps().encoding;
     let elsewhere = |p: &str| Some((shared.uri_of(p)?, ropes.get(p)?.clone()));
     let mut files = Vec::new();
     for (path, findings) in found {
@@ -121,8 +174,7 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
             rope,
             version,
         };
-        let items =
-            convert::diagnostics_in(target, &findings, caps.encoding, diag_caps, &elsewhere);
+        let items = convert::diagnostics_in(target, &findings, encoding, diag_caps, &elsewhere);
         files.push(FileReport {
             result_id: result_id(&items),
             uri,
@@ -130,11 +182,5 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
             items,
         });
     }
-    let files = Arc::new(files);
-    *shared.reports.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reports {
-        generation,
-        sgen,
-        files: files.clone(),
-    });
-    files
+    Ok(files)
 }

@@ -58,6 +58,9 @@ pub(super) struct Pending {
     /// Workspace folders removed: their files leave the workspace, unless open, under a
     /// folder that stays, or referenced.
     pub(super) forget: Vec<PathBuf>,
+    /// Directories deleted (a watched-file event or `workspace/didDeleteFiles` for a
+    /// folder): the files the workspace holds below them are read again (and so go).
+    pub(super) gone: Vec<PathBuf>,
     /// Everything linked (settings or a `bicepconfig.json` changed, indexing ended).
     pub(super) full: bool,
     /// A pass task waits to take this.
@@ -166,6 +169,7 @@ pub struct Stamp {
 }
 
 /// One file's report.
+#[derive(Clone)]
 pub struct FileReport {
     pub uri: Uri,
     /// Of an open document: the version analyzed.
@@ -180,4 +184,7 @@ pub struct Reports {
     pub(super) generation: u64,
     pub(super) sgen: u64,
     pub(super) files: Arc<Vec<FileReport>>,
+    /// The reports of each group of linked files (or file without links), by the
+    /// generations of its files: a group nothing changed in is not analyzed again.
+    pub(super) groups: HashMap<Vec<(String, u64)>, Arc<Vec<FileReport>>>,
 }
