@@ -276,4 +276,16 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+    // A pass after an edit: what the edited file affects, which must agree too.
+    for seed in &paths {
+        let set = ws.affected(std::slice::from_ref(seed));
+        let part = ws.analyze_files(&set, &|_| Settings::default());
+        for (path, findings) in &part.findings {
+            assert_eq!(
+                Some(findings),
+                analysis.findings.get(path),
+                "{path} as affected by an edit of {seed}"
+            );
+        }
+    }
 });
