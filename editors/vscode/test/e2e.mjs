@@ -293,19 +293,29 @@ async function squiggleOn(editor, needle) {
   }, needle);
 }
 
-// The extension logs which binary it started to its output channel, which
-// VS Code writes under the user-data logs folder.
-function serverStartLines() {
+// The output channels' files that VS Code writes under the user-data logs folder whose
+// names `wanted` accepts, as one text.
+function logText(wanted) {
   const found = [];
   const walk = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name === 'mtlsguard.log' || /mtlsguard\.log$/.test(e.name)) found.push(p);
+      else if (wanted(e.name)) found.push(p);
     }
   };
-  walk(path.join(userDataDir, 'logs'));
-  return found.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('Starting ')));
+  try { walk(path.join(userDataDir, 'logs')); } catch { /* no logs yet */ }
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+// The extension's own log: its output channel, with the server's logMessages.
+function extensionLog() {
+  return logText((name) => /mtlsguard\.log$/.test(name) && !/trace/.test(name));
+}
+
+// The extension logs which binary it started to its output channel.
+function serverStartLines() {
+  return extensionLog().split('\n').filter((l) => l.includes('Starting '));
 }
 
 // Edits the user settings.json in VS Code, as a user would, to `settings`;
@@ -331,20 +341,6 @@ async function editSettings(saved) {
 // The status bar item's accessible label names the server's state.
 function statusItem(state) {
   return page.locator(`.statusbar [aria-label="mtlsguard server: ${state}"]`).first();
-}
-
-// The extension's own log: its output channel, with the server's logMessages.
-function extensionLog() {
-  const found = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/mtlsguard\.log$/.test(e.name) && !/trace/.test(e.name)) found.push(p);
-    }
-  };
-  walk(path.join(userDataDir, 'logs'));
-  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 }
 
 // The status bar shows the running server and opens the output channel; the
@@ -436,16 +432,7 @@ async function openQuickFixMenu(editor, name) {
 // The LSP trace (mtlsguard.trace.server is "messages"): the output channel file
 // VS Code writes under the user-data logs folder.
 function traceLog() {
-  const found = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/mtlsguard trace\.log$/.test(e.name)) found.push(p);
-    }
-  };
-  try { walk(path.join(userDataDir, 'logs')); } catch { /* no logs yet */ }
-  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  return logText((name) => /mtlsguard trace\.log$/.test(name));
 }
 
 // The last `n` requests, responses and notifications of the trace, one line each (the
