@@ -101,45 +101,33 @@ pub(super) fn run(session: &Arc<Session>, input: Input) -> Outcome {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
+    let under = |p: &str, dirs: &[PathBuf]| dirs.iter().any(|d| Path::new(p).starts_with(d));
     let from_disk = input.full
         || !input.configs.is_empty()
         || !input.gone.is_empty()
         || input.paths.iter().any(|p| {
-            !shared.open_paths.contains_key(p)
-                && (linked_before.contains(p)
-                    || folders.iter().any(|f| Path::new(p).starts_with(f)))
+            !shared.open_paths.contains_key(p) && (linked_before.contains(p) || under(p, &folders))
         });
     let mut triggers: Vec<String> = input.paths.iter().cloned().collect();
     let before = {
         let mut index = shared.lock();
-        let under =
-            |p: &str, folders: &[PathBuf]| folders.iter().any(|f| Path::new(p).starts_with(f));
-        let forgotten: Vec<String> = if input.forget.is_empty() {
-            Vec::new()
-        } else {
+        // The files held below `dirs` that are not open.
+        let held_below = |dirs: &[PathBuf]| -> Vec<String> {
+            if dirs.is_empty() {
+                return Vec::new();
+            }
             index
                 .ws
                 .paths()
-                .filter(|p| {
-                    under(p, &input.forget)
-                        && !under(p, &folders)
-                        && !shared.open_paths.contains_key(*p)
-                })
+                .filter(|p| under(p, dirs) && !shared.open_paths.contains_key(*p))
                 .map(str::to_owned)
                 .collect()
         };
+        let mut forgotten = held_below(&input.forget);
+        forgotten.retain(|p| !under(p, &folders));
         // A deleted directory's files: read again under the lock, which costs a failed
         // `stat` each (a directory deleted and made again keeps what it has).
-        let below_gone: Vec<String> = if input.gone.is_empty() {
-            Vec::new()
-        } else {
-            index
-                .ws
-                .paths()
-                .filter(|p| under(p, &input.gone) && !shared.open_paths.contains_key(*p))
-                .map(str::to_owned)
-                .collect()
-        };
+        let below_gone = held_below(&input.gone);
         triggers.extend(forgotten.iter().cloned());
         triggers.extend(below_gone.iter().cloned());
         let before = index.ws.affected(&triggers);
