@@ -288,4 +288,34 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+    // An edit: one file gets another text (or goes). What `stale_after` names, analyzed
+    // alone, must agree with the whole workspace after the edit, and every other file's
+    // findings must be as they were.
+    let graph = ws.link_graph();
+    let path = input.pick(PATHS);
+    match input.byte() % 3 {
+        0 => ws.remove_file(path),
+        1 => ws.set_file(path, String::new()),
+        _ => {
+            let mut text = String::new();
+            for k in 0..usize::from(input.byte() % 4) {
+                bicep_fragment(&mut input, k, &mut text);
+            }
+            ws.set_file(path, text);
+        }
+    }
+    for p in ws.wanted() {
+        ws.mark_absent(&p, "file not found");
+    }
+    let after = ws.analyze(&Settings::default());
+    let stale = ws.stale_after(&graph, &[path.to_owned()]);
+    let part = ws.analyze_files(&stale, &|_| Settings::default());
+    for (p, findings) in &part.findings {
+        assert_eq!(Some(findings), after.findings.get(p), "{p} stale after an edit of {path}");
+    }
+    for (p, findings) in &after.findings {
+        if !stale.contains(p) {
+            assert_eq!(Some(findings), analysis.findings.get(p), "{p} kept after an edit of {path}");
+        }
+    }
 });

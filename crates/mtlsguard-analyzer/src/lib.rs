@@ -38,4 +38,4 @@ pub use syntax::{
     parse_with,
 };
 pub use text::{replace, undo};
-pub use workspace::{Prepared, Workspace, WorkspaceAnalysis, may_call};
+pub use workspace::{LinkGraph, Prepared, Workspace, WorkspaceAnalysis, may_call};

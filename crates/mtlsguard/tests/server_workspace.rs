@@ -461,3 +461,65 @@ fn deleting_a_folder_forgets_its_templates() {
         assert!(c.shutdown().success());
     }
 }
+
+/// `workspace/diagnostic` analyzes again only what changed: after the caller, open,
+/// drops its call, its report loses the finding, and the module, now called by nobody,
+/// is reported as checked alone (no findings on its defaults); a second pull is
+/// unchanged.
+#[test]
+fn workspace_pull_after_a_call_goes_away() {
+    let (_dir, root) = project();
+    let main = uri(&root.join("main.bicep"));
+    let mut caps = capabilities(false);
+    caps["textDocument"]["diagnostic"] = json!({ "relatedInformation": true });
+    caps["window"] = json!({ "workDoneProgress": true });
+    let mut c = start(&root, caps);
+    c.wait_for("the progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let pull = |c: &mut Client, previous: Value| {
+        let report = c
+            .request(
+                "workspace/diagnostic",
+                json!({ "previousResultIds": previous }),
+            )
+            .expect("a report");
+        report["items"].as_array().cloned().unwrap_or_default()
+    };
+    let items = pull(&mut c, json!([]));
+    let main_report = items.iter().find(|i| i["uri"] == main).expect("main.bicep");
+    assert!(
+        has_rule(main_report["items"].as_array().unwrap()),
+        "{items:#?}"
+    );
+    let previous = json!([{ "uri": main, "value": main_report["resultId"] }]);
+
+    c.open(&main, "bicep", 1, MAIN);
+    c.change_full(&main, 2, "param unused string = 'x'\n");
+    let items = pull(&mut c, previous);
+    let main_report = items.iter().find(|i| i["uri"] == main).expect("main.bicep");
+    assert_eq!(main_report["kind"], "full", "{items:#?}");
+    assert!(
+        !codes(main_report["items"].as_array().unwrap()).contains(&RULE.to_owned()),
+        "{items:#?}"
+    );
+    let site_findings: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["uri"].as_str().is_some_and(|u| u.ends_with("site.bicep")))
+        .collect();
+    assert!(
+        site_findings
+            .iter()
+            .all(|i| i["items"].as_array().is_none_or(Vec::is_empty)),
+        "{items:#?}"
+    );
+    // Nothing changed since: every report the client has is unchanged.
+    let previous: Vec<Value> = items
+        .iter()
+        .filter(|i| i["kind"] == "full" && i["resultId"].is_string())
+        .map(|i| json!({ "uri": i["uri"], "value": i["resultId"] }))
+        .collect();
+    let again = pull(&mut c, Value::Array(previous));
+    assert!(again.iter().all(|i| i["kind"] == "unchanged"), "{again:#?}");
+    assert!(c.shutdown().success());
+}

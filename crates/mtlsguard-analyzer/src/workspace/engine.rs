@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use super::relocate::{self, Site};
-use super::{File, Workspace, WorkspaceAnalysis, file_name};
+use super::{File, Links, Workspace, WorkspaceAnalysis, file_name};
 use crate::eval::{Bound, Entry, Eval, Kind, Obj, Val, Why};
 use crate::finding::UNRESOLVED_REFERENCE;
 use crate::model::Call;
@@ -58,7 +58,12 @@ pub(super) fn connected_all(ws: &Workspace, paths: &[String]) -> Vec<String> {
 
 /// See [`Workspace::affected`].
 pub(super) fn affected(ws: &Workspace, paths: &[String]) -> Vec<String> {
-    let links = ws.links();
+    affected_in(ws, &ws.links(), paths)
+}
+
+/// [`affected`] in the link graph `links` (the workspace's now, or one kept from before
+/// a change), among the files the workspace holds now.
+pub(super) fn affected_in(ws: &Workspace, links: &Links, paths: &[String]) -> Vec<String> {
     let mut up = BTreeSet::new();
     let mut queue: VecDeque<&str> = paths.iter().map(String::as_str).collect();
     while let Some(p) = queue.pop_front() {
@@ -83,7 +88,8 @@ pub(super) fn affected(ws: &Workspace, paths: &[String]) -> Vec<String> {
             .flatten()
             .filter_map(|t| t.as_ref()?.as_ref().ok());
         for to in called {
-            if ws.files.contains_key(to) && all.insert(to.as_str()) {
+            // Held when the graph was made (a file held then has its entry).
+            if links.targets.contains_key(to) && all.insert(to.as_str()) {
                 queue.push_back(to);
             }
         }

@@ -63,6 +63,11 @@ pub(crate) struct Links {
     pub dangling: BTreeSet<String>,
 }
 
+/// The calls between a workspace's files at one moment, kept to ask after a change what
+/// the changed files affected before it ([`Workspace::affected_before`]).
+#[derive(Clone)]
+pub struct LinkGraph(Arc<Links>);
+
 /// What analyzing a workspace gives for each of its files.
 #[derive(Debug, Default)]
 pub struct WorkspaceAnalysis {
@@ -435,6 +440,38 @@ impl Workspace {
     pub fn affected(&self, paths: &[String]) -> Vec<String> {
         let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
         engine::affected(self, &paths)
+    }
+
+    /// The calls between the files as they are now.
+    pub fn link_graph(&self) -> LinkGraph {
+        LinkGraph(self.links())
+    }
+
+    /// What a change of `paths` would have affected in `graph` (kept from before the
+    /// change), among the files held now. With [`Self::affected`] of the changed files,
+    /// and [`Self::affected`] of whatever this gives that that leaves out (files a call
+    /// that went away reached), it is what to analyze again after the change.
+    pub fn affected_before(&self, graph: &LinkGraph, paths: &[String]) -> Vec<String> {
+        let paths: Vec<String> = paths.iter().map(|p| resolve::normalize(p)).collect();
+        engine::affected_in(self, &graph.0, &paths)
+    }
+
+    /// The files to analyze again after the files `changed` changed (or went) since
+    /// `graph` was taken: what they affect now, what they affected before, and what
+    /// affects the files of the latter that the former leaves out. Analyzing this set
+    /// gives each of its files the findings an analysis of the whole workspace gives it;
+    /// every other file's findings are as they were.
+    pub fn stale_after(&self, graph: &LinkGraph, changed: &[String]) -> Vec<String> {
+        let mut stale: BTreeSet<String> = self.affected(changed).into_iter().collect();
+        let lost: Vec<String> = self
+            .affected_before(graph, changed)
+            .into_iter()
+            .filter(|p| !stale.contains(p))
+            .collect();
+        if !lost.is_empty() {
+            stale.extend(self.affected(&lost));
+        }
+        stale.into_iter().collect()
     }
 
     /// The text the workspace holds for `path` (for the positions of its findings).

@@ -125,3 +125,30 @@ fn a_new_text_patches_the_links_as_a_rebuild_would() {
         assert_eq!(patched, links_of(&ws), "after {path} became {text:?}");
     }
 }
+
+/// After a caller drops its call, what it called before is stale too (it is now called
+/// by nobody, or by others only); files the change never reached are not.
+#[test]
+fn stale_after_a_call_goes_away() {
+    let mut ws = workspace();
+    ws.set_file("/w/other.bicep", CALLER.to_owned());
+    let graph = ws.link_graph();
+    ws.set_file("/w/main.bicep", CALLEE.to_owned());
+    let changed = ["/w/main.bicep".to_owned()];
+    assert_eq!(
+        ws.stale_after(&graph, &changed),
+        ["/w/main.bicep", "/w/mod.bicep", "/w/other.bicep"]
+    );
+    // Gone altogether: the same.
+    let graph = ws.link_graph();
+    ws.remove_file("/w/other.bicep");
+    assert_eq!(
+        ws.stale_after(&graph, &["/w/other.bicep".to_owned()]),
+        ["/w/mod.bicep"]
+    );
+    // A file with no links: itself.
+    assert_eq!(
+        ws.stale_after(&ws.link_graph(), &["/w/alone.bicep".to_owned()]),
+        ["/w/alone.bicep"]
+    );
+}

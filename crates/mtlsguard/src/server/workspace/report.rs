@@ -3,7 +3,7 @@
 //! nothing changes: clients ask again every few seconds).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -31,9 +31,11 @@ pub fn result_id(items: &[Diagnostic]) -> String {
 
 /// The reports of every file with findings (computed on the calling, blocking thread).
 ///
-/// Each group of linked files, and each file without links, is analyzed only when one
-/// of its files changed since the last call: a client asks every few seconds, and a
-/// keystroke changes one group.
+/// Only what changed since the last call is analyzed again: the files the changed files
+/// affect now and affected before ([`Workspace::stale_after`]). A client asks every few
+/// seconds, and a keystroke changes a few dozen files' findings at most.
+///
+/// [`Workspace::stale_after`]: mtlsguard_analyzer::Workspace::stale_after
 pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     let shared = &session.workspace;
     let sgen = session.settings_gen();
@@ -42,7 +44,7 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     index.apply_open(shared, texts);
     shared.set_linked(Arc::new(index.ws.linked()));
     let generation = shared.next_gen.load(Ordering::SeqCst);
-    let mut previous = {
+    let previous = {
         let mut cached = shared.reports.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = cached.as_ref()
             && r.generation == generation
@@ -50,10 +52,7 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
         {
             return r.files.clone();
         }
-        match cached.take() {
-            Some(r) if r.sgen == sgen => r.groups,
-            _ => HashMap::new(),
-        }
+        cached.take().filter(|r| r.sgen == sgen)
     };
     let effective: RefCell<HashMap<String, Effective>> = RefCell::default();
     let settings_of = |path: &str| -> Effective {
@@ -68,14 +67,22 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
         e
     };
     let paths: Vec<String> = index.ws.paths().map(str::to_owned).collect();
-    let mut groups = index.ws.components(&paths);
-    let grouped: HashSet<&str> = groups.iter().flatten().map(String::as_str).collect();
-    let alone: Vec<Vec<String>> = paths
-        .iter()
-        .filter(|p| !grouped.contains(p.as_str()))
-        .map(|p| vec![p.clone()])
-        .collect();
-    groups.extend(alone);
+    let (mut by_path, stale) = match previous {
+        Some(r) => {
+            // Changed, new, or gone since.
+            let mut changed: Vec<String> = paths
+                .iter()
+                .filter(|p| r.by_path.get(*p).map(|(g, _)| *g) != Some(shared.gen_of(p)))
+                .cloned()
+                .collect();
+            changed.extend(r.by_path.keys().filter(|p| !index.ws.contains(p)).cloned());
+            let stale = index.ws.stale_after(&r.graph, &changed);
+            let mut by_path = r.by_path;
+            by_path.retain(|p, _| index.ws.contains(p));
+            (by_path, stale)
+        }
+        None => (HashMap::new(), paths.clone()),
+    };
     let seqs: HashMap<String, u64> = shared
         .synced
         .iter()
@@ -85,42 +92,47 @@ pub fn reports(session: &Arc<Session>) -> Arc<Vec<FileReport>> {
     let diag_caps = DiagnosticCaps {
         related_information: caps.pull_related,
     };
-    let mut next = HashMap::new();
-    let mut files = Vec::new();
-    for group in groups {
-        let stamp: Vec<(String, u64)> = group
-            .iter()
-            .map(|p| (p.clone(), shared.gen_of(p)))
-            .collect();
-        let reports = match previous.remove(&stamp) {
-            Some(r) => r,
-            None => match group_reports(session, &index, &group, &seqs, diag_caps, &settings_of) {
-                Ok(r) => Arc::new(r),
-                Err(panic) => {
-                    drop(index);
-                    session.log(
-                        MessageType::ERROR,
-                        format!("mtlsguard: analysis of the workspace failed: {panic}"),
-                    );
-                    return Arc::default();
-                }
-            },
+    if !stale.is_empty() {
+        let fresh = match group_reports(session, &index, &stale, &seqs, diag_caps, &settings_of) {
+            Ok(r) => r,
+            Err(panic) => {
+                drop(index);
+                session.log(
+                    MessageType::ERROR,
+                    format!("mtlsguard: analysis of the workspace failed: {panic}"),
+                );
+                return Arc::default();
+            }
         };
-        files.extend(reports.iter().cloned());
-        next.insert(stamp, reports);
+        for p in &stale {
+            by_path.insert(p.clone(), (shared.gen_of(p), None));
+        }
+        for (path, report) in fresh {
+            by_path.insert(path.clone(), (shared.gen_of(&path), Some(report)));
+        }
     }
+    // Every file held has its generation recorded, so that an unchanged one is not taken
+    // for a changed one next time.
+    for p in &paths {
+        by_path
+            .entry(p.clone())
+            .or_insert_with(|| (shared.gen_of(p), None));
+    }
+    let graph = index.ws.link_graph();
     drop(index);
-    let files = Arc::new(files);
+    let files: Arc<Vec<FileReport>> =
+        Arc::new(by_path.values().filter_map(|(_, r)| r.clone()).collect());
     *shared.reports.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reports {
         generation,
         sgen,
         files: files.clone(),
-        groups: next,
+        by_path,
+        graph,
     });
     files
 }
 
-/// The reports of the files of one group with findings.
+/// The reports of the files of `group` that have findings, by path.
 fn group_reports(
     session: &Session,
     index: &Index,
@@ -128,7 +140,7 @@ fn group_reports(
     seqs: &HashMap<String, u64>,
     diag_caps: DiagnosticCaps,
     settings_of: &dyn Fn(&str) -> Effective,
-) -> Result<Vec<FileReport>, String> {
+) -> Result<Vec<(String, FileReport)>, String> {
     let shared = &session.workspace;
     let analysis = guarded(|| index.ws.analyze_files(group, &|p| settings_of(p).analyzer))?;
     let mut found = Vec::new();
@@ -175,12 +187,15 @@ fn group_reports(
             version,
         };
         let items = convert::diagnostics_in(target, &findings, encoding, diag_caps, &elsewhere);
-        files.push(FileReport {
-            result_id: result_id(&items),
-            uri,
-            version,
-            items,
-        });
+        files.push((
+            path,
+            FileReport {
+                result_id: result_id(&items),
+                uri,
+                version,
+                items,
+            },
+        ));
     }
     Ok(files)
 }

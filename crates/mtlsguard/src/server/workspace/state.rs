@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use dashmap::DashMap;
-use mtlsguard_analyzer::{Finding, Workspace};
+use mtlsguard_analyzer::{Finding, LinkGraph, Workspace};
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
@@ -184,7 +184,8 @@ pub struct Reports {
     pub(super) generation: u64,
     pub(super) sgen: u64,
     pub(super) files: Arc<Vec<FileReport>>,
-    /// The reports of each group of linked files (or file without links), by the
-    /// generations of its files: a group nothing changed in is not analyzed again.
-    pub(super) groups: HashMap<Vec<(String, u64)>, Arc<Vec<FileReport>>>,
+    /// Each file's generation then, and its report (`None`: no findings).
+    pub(super) by_path: HashMap<String, (u64, Option<FileReport>)>,
+    /// The calls between the files then: what a change reached before it.
+    pub(super) graph: LinkGraph,
 }
