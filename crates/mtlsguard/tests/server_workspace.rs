@@ -8,31 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::lsp::{Client, Doc, capabilities, codes, edits_for, range_of, title};
+use common::workspace::{MAIN_BICEP as MAIN, SITE_BICEP as SITE};
 use serde_json::{Value, json};
-
-const MAIN: &str = "\
-module site 'modules/site.bicep' = {
-  name: 'site'
-  params: {
-    publicNetworkAccess: 'Disabled'
-  }
-}
-";
-
-/// A site whose client certificates are optional unless its caller says otherwise.
-const SITE: &str = "\
-param publicNetworkAccess string = 'Enabled'
-param clientCertMode string = 'Optional'
-
-resource app 'Microsoft.Web/sites@2022-03-01' = {
-  name: 'app'
-  properties: {
-    publicNetworkAccess: publicNetworkAccess
-    clientCertEnabled: true
-    clientCertMode: clientCertMode
-  }
-}
-";
 
 const RULE: &str = "app-service-client-cert";
 
