@@ -504,6 +504,8 @@ async function scenario(s) {
     } catch (err) {
       log(`opening the problem, try ${attempt}: the active tab is "${await activeTab.getAttribute('aria-label')}", ${(await status.innerText()).trim()}`);
       if (attempt === 3) throw err;
+      // The other file's tab would stay open into the next scenario.
+      if (!((await activeTab.getAttribute('aria-label')) || '').includes(s.file)) await runCommand('View: Close Editor');
       await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     }
   }
