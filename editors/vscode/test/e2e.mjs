@@ -491,6 +491,18 @@ async function scenario(s) {
   // before each double click, and the tab that opens is checked, up to three times.
   const status = page.locator('#status\\.editor\\.selection');
   const activeTab = page.locator('.tabs-container .tab.active').first();
+  // First let the panel settle: the same rows for 1.5 s.
+  let rows = '';
+  let since = Date.now();
+  await waitFor('the Problems panel to settle', async () => {
+    const now = (await panel.locator('.monaco-list-row').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('aria-label')))).join('\n');
+    if (now !== rows) {
+      rows = now;
+      since = Date.now();
+    }
+    return Date.now() - since >= 1500;
+  });
   for (let attempt = 1; ; attempt++) {
     const at = await waitFor(`the problem under ${s.file}`, () => problemRowIndex(s.file));
     await panel.locator(`.monaco-list-row[data-index="${at}"]`).dblclick();
